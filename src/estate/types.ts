@@ -1,0 +1,68 @@
+/**
+ * The estate is a set of Azure Resource Graph rows. These are the ARG tables Palisade reads; a row's table
+ * decides where it is stored, its `type` decides what it means.
+ */
+export const ARG_TABLES = [
+  'resources',
+  'resourcecontainers',
+  'authorizationresources',
+  'securityresources',
+  'policyresources',
+] as const;
+
+export type ArgTable = (typeof ARG_TABLES)[number];
+
+export function isArgTable(value: string): value is ArgTable {
+  return (ARG_TABLES as readonly string[]).includes(value);
+}
+
+/** One Azure Resource Graph row, as `az graph query` returns it. Unknown extra fields are kept. */
+export interface ArgRow {
+  id: string;
+  type: string;
+  name: string;
+  tenantId?: string;
+  subscriptionId?: string;
+  resourceGroup?: string;
+  location?: string;
+  kind?: string;
+  managedBy?: string;
+  sku?: Record<string, unknown> | null;
+  plan?: Record<string, unknown> | null;
+  identity?: Record<string, unknown> | null;
+  zones?: string[] | null;
+  extendedLocation?: Record<string, unknown> | null;
+  tags?: Record<string, string> | null;
+  properties?: Record<string, unknown> | null;
+  [extra: string]: unknown;
+}
+
+/** A validated row with its canonical key and where it came from. */
+export interface EstateRecord {
+  /** canonicalKey(row.id) */
+  key: string;
+  table: ArgTable;
+  row: ArgRow;
+  /** The original JSON text of the row when it was read from a file (saves re-serialising). */
+  json?: string;
+}
+
+/** Well-known (lower-cased, as ARG reports them) container types. */
+export const CONTAINER_TYPES = {
+  managementGroup: 'microsoft.management/managementgroups',
+  subscription: 'microsoft.resources/subscriptions',
+  resourceGroup: 'microsoft.resources/subscriptions/resourcegroups',
+} as const;
+
+/** Which table a row of this type belongs in when the source does not say. */
+export function defaultTableForType(type: string): ArgTable {
+  const t = type.toLowerCase();
+  if (t === CONTAINER_TYPES.managementGroup || t === CONTAINER_TYPES.subscription || t === CONTAINER_TYPES.resourceGroup) {
+    return 'resourcecontainers';
+  }
+  if (t.startsWith('microsoft.authorization/role')) return 'authorizationresources';
+  if (t.startsWith('microsoft.authorization/policy')) return 'policyresources';
+  if (t.startsWith('microsoft.policyinsights/')) return 'policyresources';
+  if (t.startsWith('microsoft.security/')) return 'securityresources';
+  return 'resources';
+}
