@@ -1,0 +1,13 @@
+export { ARG_TABLES, CONTAINER_TYPES, isArgTable, defaultTableForType } from './types.js';
+export type { ArgRow, ArgTable, EstateRecord } from './types.js';
+export { loadEstate, listEstateFiles, detectFormat, tableFromFileName } from './loader.js';
+export type { EstateLoad, LoadOptions, LoadStats, EstateFileFormat } from './loader.js';
+export { ManagementGroupTree } from './mg-tree.js';
+export type { ManagementGroupNode, SubscriptionNode } from './mg-tree.js';
+export { validateRow } from './validate-row.js';
+export type { RowIssue } from './validate-row.js';
+export { readLines } from './line-reader.js';
+export { scanJsonElements } from './json-scanner.js';
+export { toGenericResource, toManagementGroupSummary, toAccountSummary } from './arm-shapes.js';
+export { summarizeInventory, renderInventory } from './inventory.js';
+export type { InventorySummary } from './inventory.js';
