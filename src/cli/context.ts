@@ -31,7 +31,7 @@ export class CommandContext {
     readonly options: GlobalOptions,
     readonly io: CliIO,
   ) {
-    this.logger = Logger.fromFlags(options);
+    this.logger = Logger.fromFlags(options, io.stderr);
   }
 
   /** The store named by --store, $PALISADE_STORE or the default `.palisade/palisade.db`; opened once. */

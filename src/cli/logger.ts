@@ -12,9 +12,9 @@ export class Logger {
     private readonly write: (text: string) => void = (text) => process.stderr.write(text),
   ) {}
 
-  static fromFlags(flags: { verbose?: boolean; debug?: boolean; onlyShowErrors?: boolean }): Logger {
+  static fromFlags(flags: { verbose?: boolean; debug?: boolean; onlyShowErrors?: boolean }, write?: (text: string) => void): Logger {
     const level: LogLevel = flags.debug ? 'debug' : flags.verbose ? 'info' : flags.onlyShowErrors ? 'error' : 'warning';
-    return new Logger(level);
+    return new Logger(level, write);
   }
 
   enabled(level: LogLevel): boolean {

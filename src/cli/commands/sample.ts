@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { generateSample } from '../../estate/sample/index.js';
+import { generateSample } from '../../estate/index.js';
 import type { Run } from '../run.js';
 
 export function positiveInteger(value: string): number {

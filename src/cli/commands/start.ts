@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { renderInventory } from '../../estate/index.js';
-import { generateSample } from '../../estate/sample/index.js';
+import { generateSample } from '../../estate/index.js';
 import type { Run } from '../run.js';
 import { importEstate, inventory } from './estate.js';
 
