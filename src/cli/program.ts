@@ -4,7 +4,9 @@ import { compileQuery, parseOutputFormat, type OutputFormat } from './output/ind
 import { CommandContext, type CliIO, type GlobalOptions } from './context.js';
 import type { Run } from './run.js';
 import { accountCommands } from './commands/account.js';
+import { catalogCommands } from './commands/catalog.js';
 import { estateCommands } from './commands/estate.js';
+import { policyCommand } from './commands/policy-definitions.js';
 import { resourceCommands } from './commands/resource.js';
 import { sampleCommand } from './commands/sample.js';
 import { startCommand } from './commands/start.js';
@@ -65,7 +67,7 @@ export function buildProgram(io: CliIO, contexts: CommandContext[]): Command {
       outputError: () => undefined, // errors are printed by main() in az style
     });
 
-  for (const command of [sampleCommand(run), estateCommands(run), resourceCommands(run), accountCommands(run), startCommand(run)]) {
+  for (const command of [sampleCommand(run), estateCommands(run), resourceCommands(run), accountCommands(run), startCommand(run), catalogCommands(run), policyCommand(run)]) {
     program.addCommand(command);
   }
   inheritSettings(program);

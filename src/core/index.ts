@@ -7,3 +7,4 @@ export type { ErrorKind, ErrorDetail, SourceLocation, PalisadeErrorOptions } fro
 export { systemClock, fixedClock } from './clock.js';
 export type { Clock } from './clock.js';
 export { safeJsonParse, stripDangerousKeys } from './json.js';
+export type { ArgRow } from './arm.js';

@@ -66,7 +66,7 @@ export function renderInventory(summary: InventorySummary): string {
   const lines: string[] = [];
   lines.push('Management groups');
   for (const group of summary.managementGroups) {
-    const subs = group.subscriptions > 0 ? `  (${group.subscriptions} subscriptions)` : '';
+    const subs = group.subscriptions > 0 ? `  (${group.subscriptions} subscription${group.subscriptions === 1 ? '' : 's'})` : '';
     lines.push(`  ${'  '.repeat(group.depth)}${group.name}${group.displayName !== group.name ? ` — ${group.displayName}` : ''}${subs}`);
   }
   lines.push('', `Subscriptions: ${summary.subscriptions.total}`, '', `Resources: ${summary.resources.total}`);

@@ -16,26 +16,8 @@ export function isArgTable(value: string): value is ArgTable {
   return (ARG_TABLES as readonly string[]).includes(value);
 }
 
-/** One Azure Resource Graph row, as `az graph query` returns it. Unknown extra fields are kept. */
-export interface ArgRow {
-  id: string;
-  type: string;
-  name: string;
-  tenantId?: string;
-  subscriptionId?: string;
-  resourceGroup?: string;
-  location?: string;
-  kind?: string;
-  managedBy?: string;
-  sku?: Record<string, unknown> | null;
-  plan?: Record<string, unknown> | null;
-  identity?: Record<string, unknown> | null;
-  zones?: string[] | null;
-  extendedLocation?: Record<string, unknown> | null;
-  tags?: Record<string, string> | null;
-  properties?: Record<string, unknown> | null;
-  [extra: string]: unknown;
-}
+export type { ArgRow } from '../core/index.js';
+import type { ArgRow } from '../core/index.js';
 
 /** A validated row with its canonical key and where it came from. */
 export interface EstateRecord {

@@ -1,0 +1,24 @@
+/**
+ * The shape every module shares for an ARM resource as Azure Resource Graph returns it: the estate loads these,
+ * the store keeps them, the policy engine and the graph read them.
+ */
+/** One Azure Resource Graph row, as `az graph query` returns it. Unknown extra fields are kept. */
+export interface ArgRow {
+  id: string;
+  type: string;
+  name: string;
+  tenantId?: string;
+  subscriptionId?: string;
+  resourceGroup?: string;
+  location?: string;
+  kind?: string;
+  managedBy?: string;
+  sku?: Record<string, unknown> | null;
+  plan?: Record<string, unknown> | null;
+  identity?: Record<string, unknown> | null;
+  zones?: string[] | null;
+  extendedLocation?: Record<string, unknown> | null;
+  tags?: Record<string, string> | null;
+  properties?: Record<string, unknown> | null;
+  [extra: string]: unknown;
+}

@@ -1,0 +1,228 @@
+import { randomUUID } from 'node:crypto';
+import { PalisadeError, canonicalKey, isPalisadeError, safeJsonParse } from '../core/index.js';
+import { STORE_ARG_TABLES } from './types.js';
+import type { EstateInfo, ImportMode, ResourceFilter, SnapshotInput, StoreArgTable, StoreEstateRecord, StoredResource } from './types.js';
+import { redactUrl } from './url.js';
+
+const ARG_TABLE_SET: ReadonlySet<string> = new Set(STORE_ARG_TABLES);
+
+/** The estate columns of one record, in table order (`row` last). */
+export type EstateColumns = [
+  key: string,
+  id: string,
+  table: string,
+  type: string,
+  name: string,
+  subscriptionId: string | null,
+  resourceGroup: string | null,
+  location: string | null,
+  json: string,
+];
+
+/** Column list shared by both dialects. */
+export const ESTATE_COLUMNS = 'key, id, arg_table, type, name, subscription_id, resource_group, location, row';
+
+function str(value: unknown): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  return typeof value === 'string' ? value : String(value);
+}
+
+/** Validates a record cheaply and returns its column values. Throws `StoreInvalidRecord`. */
+export function recordColumns(record: StoreEstateRecord, index: number): EstateColumns {
+  const row = record?.row;
+  if (row === null || typeof row !== 'object' || typeof row.id !== 'string' || row.id === '') {
+    throw invalidRecord(index, 'the row has no id');
+  }
+  if (typeof record.key !== 'string' || record.key === '') throw invalidRecord(index, `row ${row.id} has no key`);
+  const table = record.table;
+  if (!ARG_TABLE_SET.has(table)) throw invalidRecord(index, `row ${row.id} names an unknown table "${String(table)}"`);
+  if (typeof row.type !== 'string' || row.type === '') throw invalidRecord(index, `row ${row.id} has no type`);
+  const json = typeof record.json === 'string' ? record.json : JSON.stringify(row);
+  return [
+    record.key,
+    row.id,
+    table,
+    row.type.toLowerCase(),
+    str(row.name) ?? '',
+    str(row.subscriptionId)?.toLowerCase() ?? null,
+    str(row.resourceGroup)?.toLowerCase() ?? null,
+    str(row.location),
+    json,
+  ];
+}
+
+function invalidRecord(index: number, why: string): PalisadeError {
+  return new PalisadeError('StoreInvalidRecord', `Estate record #${index + 1} cannot be stored: ${why}.`, { kind: 'validation' });
+}
+
+/** A database row of the estate table (both dialects return these names). */
+export interface EstateDbRow {
+  key: string;
+  id: string;
+  arg_table: string;
+  type: string;
+  name: string;
+  subscription_id: string | null;
+  resource_group: string | null;
+  location: string | null;
+  row: string;
+}
+
+export function toStoredResource(r: EstateDbRow): StoredResource {
+  return {
+    key: r.key,
+    id: r.id,
+    table: r.arg_table as StoreArgTable,
+    type: r.type,
+    name: r.name,
+    subscriptionId: r.subscription_id,
+    resourceGroup: r.resource_group,
+    location: r.location,
+    row: parseObject(r.row) as unknown as StoredResource['row'],
+  };
+}
+
+/** Parses JSON read back from the database; `__proto__` keys are dropped. */
+export function parseObject(text: string): Record<string, unknown> {
+  const value = safeJsonParse(text);
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+}
+
+export function parseJson(text: string): unknown {
+  return safeJsonParse(text);
+}
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface SqlWhere {
+  sql: string;
+  params: unknown[];
+}
+
+/** Builds the WHERE clause of an estate filter. Empty lists match nothing. */
+export function estateWhere(dialect: Dialect, filter: ResourceFilter | undefined, firstParam = 1): SqlWhere {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  const p = (value: unknown): string => {
+    params.push(value);
+    return dialect === 'sqlite' ? '?' : `$${firstParam + params.length - 1}`;
+  };
+  const list = (column: string, values: readonly string[]): void => {
+    if (values.length === 0) {
+      clauses.push('1 = 0');
+    } else if (values.length === 1) {
+      clauses.push(`${column} = ${p(values[0])}`);
+    } else if (dialect === 'sqlite') {
+      clauses.push(`${column} IN (SELECT value FROM json_each(${p(JSON.stringify(values))}))`);
+    } else {
+      clauses.push(`${column} = ANY(${p(values)}::text[])`);
+    }
+  };
+  if (filter?.types !== undefined) list('type', unique(filter.types.map((t) => t.toLowerCase())));
+  if (filter?.tables !== undefined) list('arg_table', unique(filter.tables.map((t) => t.toLowerCase())));
+  if (filter?.keys !== undefined) list('key', unique(filter.keys.map((k) => canonicalKey(k))));
+  if (filter?.subscriptionId !== undefined) clauses.push(`subscription_id = ${p(filter.subscriptionId.toLowerCase())}`);
+  if (filter?.resourceGroup !== undefined) clauses.push(`resource_group = ${p(filter.resourceGroup.toLowerCase())}`);
+  return { sql: clauses.length === 0 ? '' : ` WHERE ${clauses.join(' AND ')}`, params };
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)].sort();
+}
+
+export function checkPaging(filter: ResourceFilter | undefined): { limit?: number; offset: number } {
+  const limit = filter?.limit;
+  const offset = filter?.offset ?? 0;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
+    throw new PalisadeError('StoreInvalidArgument', `limit must be a non-negative integer, not ${limit}.`, { kind: 'argument' });
+  }
+  if (!Number.isInteger(offset) || offset < 0) {
+    throw new PalisadeError('StoreInvalidArgument', `offset must be a non-negative integer, not ${offset}.`, { kind: 'argument' });
+  }
+  return { limit, offset };
+}
+
+export function checkName(what: string, value: unknown): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new PalisadeError('StoreInvalidArgument', `${what} must be a non-empty string.`, { kind: 'argument' });
+  }
+  return value;
+}
+
+/** Wraps a driver error into a coded PalisadeError whose message carries no credentials. */
+export function storeError(code: string, what: string, error: unknown, kind: 'io' | 'internal' = 'io'): PalisadeError {
+  if (isPalisadeError(error)) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  const sqlState = (error as { code?: unknown } | null)?.code;
+  const suffix = typeof sqlState === 'string' && sqlState !== '' ? ` (${sqlState})` : '';
+  return new PalisadeError(code, `${what}: ${redactUrl(detail)}${suffix}`, { kind });
+}
+
+export function closedError(): PalisadeError {
+  return new PalisadeError('StoreClosed', 'The store is closed.', { kind: 'internal' });
+}
+
+/** `for await` over sync and async iterables alike. */
+export async function* batchesOf<T>(source: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
+  yield* source as AsyncIterable<T>;
+}
+
+// ---- argument checks and shapes shared by the backends ----
+
+export interface ImportRow {
+  imported_at: string | Date;
+  source: string | null;
+  mode: string;
+  records: number | string;
+  inserted: number | string;
+  replaced: number | string;
+  removed: number | string;
+  duration_ms: number | string;
+}
+
+export function importInfo(last: ImportRow, at: Date, total: number, imports: number): EstateInfo {
+  return {
+    lastImportAt: at,
+    source: last.source,
+    mode: last.mode as ImportMode,
+    inserted: Number(last.inserted),
+    replaced: Number(last.replaced),
+    removed: Number(last.removed),
+    records: Number(last.records),
+    durationMs: Number(last.duration_ms),
+    total,
+    imports,
+  };
+}
+
+export function checkMode(mode: unknown): void {
+  if (mode !== 'merge' && mode !== 'replace') {
+    throw new PalisadeError('StoreInvalidArgument', `The import mode must be "merge" or "replace", not "${String(mode)}".`, { kind: 'argument' });
+  }
+}
+
+export function documentText(body: unknown): string {
+  const text = JSON.stringify(body);
+  if (text === undefined) throw new PalisadeError('StoreInvalidArgument', 'A document body must be JSON-serialisable.', { kind: 'argument' });
+  return text;
+}
+
+export function checkDate(what: string, value: unknown): Date {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
+    throw new PalisadeError('StoreInvalidArgument', `${what} must be a valid Date.`, { kind: 'argument' });
+  }
+  return value;
+}
+
+export function checkSnapshot(snapshot: SnapshotInput): { id: string; takenAt: Date; kind: string; summaryText: string; bodyText: string } {
+  const takenAt = checkDate('takenAt', snapshot?.takenAt);
+  const kind = checkName('kind', snapshot.kind);
+  const id = snapshot.id === undefined ? randomUUID() : checkName('id', snapshot.id);
+  const summaryText = documentText(snapshot.summary ?? {});
+  const bodyText = documentText(snapshot.body ?? {});
+  return { id, takenAt, kind, summaryText, bodyText };
+}
+
+export function snapshotExists(id: string): PalisadeError {
+  return new PalisadeError('StoreSnapshotExists', `A snapshot with id "${id}" already exists.`, { kind: 'conflict', target: id });
+}

@@ -1,0 +1,193 @@
+/**
+ * The store's public types. The store depends on `core` only: the record shape below is structural, so the
+ * estate loader's `EstateRecord` fits it; the returned rows are typed as core's `ArgRow`.
+ */
+import type { ArgRow } from '../core/index.js';
+
+/** The Azure Resource Graph tables the estate holds (same list as `ARG_TABLES` in src/estate/types.ts). */
+export const STORE_ARG_TABLES = [
+  'resources',
+  'resourcecontainers',
+  'authorizationresources',
+  'securityresources',
+  'policyresources',
+] as const;
+
+export type StoreArgTable = (typeof STORE_ARG_TABLES)[number];
+
+/** The fields of an ARG row the store indexes; everything else is kept in the row JSON. */
+export interface StoreRow {
+  id: string;
+  type: string;
+  name?: string;
+  subscriptionId?: string;
+  resourceGroup?: string;
+  location?: string;
+  [extra: string]: unknown;
+}
+
+/** One estate row to import: `key` is `canonicalKey(row.id)`; `json` is the row's original text when known. */
+export interface StoreEstateRecord {
+  key: string;
+  table: string;
+  row: StoreRow;
+  json?: string;
+}
+
+/** What the loader yields: rows in batches (a few hundred to a few thousand per batch is ideal). */
+export type EstateRecordBatch = ReadonlyArray<StoreEstateRecord>;
+
+export type ImportMode = 'merge' | 'replace';
+
+export interface ImportOptions {
+  /** `merge` upserts by key and keeps other rows; `replace` makes this import the whole estate. */
+  mode: ImportMode;
+  /** Where the rows came from (a file name, `live:<tenant>`, `sample`...), kept in the import history. */
+  source?: string;
+}
+
+export interface ImportResult {
+  /** Rows whose key was not in the estate before (counting each key once). */
+  inserted: number;
+  /**
+   * Records that overwrote a row with the same key: an existing row (merge mode) or an earlier record of the same
+   * import (a duplicate key in the input; the last one wins).
+   */
+  replaced: number;
+  /** Rows the import removed: in `replace` mode, every row the estate held before; 0 in `merge` mode. */
+  removed: number;
+  /** Records read from the input (`inserted + replaced`). */
+  records: number;
+  /** Rows in the estate after the import. */
+  total: number;
+  durationMs: number;
+}
+
+/** One stored estate row, as the store returns it. `row` is the parsed JSON (no `__proto__` keys). */
+export interface StoredResource {
+  key: string;
+  id: string;
+  table: StoreArgTable;
+  /** lower-cased */
+  type: string;
+  name: string;
+  /** lower-cased, or null for rows outside a subscription */
+  subscriptionId: string | null;
+  /** lower-cased, or null */
+  resourceGroup: string | null;
+  location: string | null;
+  /** the row as imported (id, type and name checked at import; other fields as the source gave them) */
+  row: ArgRow;
+}
+
+/** Filters on the estate. Every filter is case-insensitive; the given ones are ANDed. */
+export interface ResourceFilter {
+  types?: readonly string[];
+  subscriptionId?: string;
+  resourceGroup?: string;
+  tables?: readonly string[];
+  /** canonical keys or ids */
+  keys?: readonly string[];
+  limit?: number;
+  offset?: number;
+}
+
+export interface TypeCount {
+  type: string;
+  count: number;
+}
+
+export interface EstateInfo {
+  lastImportAt: Date;
+  source: string | null;
+  mode: ImportMode;
+  inserted: number;
+  replaced: number;
+  removed: number;
+  records: number;
+  durationMs: number;
+  /** Rows in the estate now. */
+  total: number;
+  /** How many imports the history holds. */
+  imports: number;
+}
+
+export interface StoredDocument<T = unknown> {
+  collection: string;
+  /** the key as it was first written (lookups ignore case) */
+  key: string;
+  body: T;
+  updatedAt: Date;
+}
+
+export interface SnapshotInput {
+  id?: string;
+  takenAt: Date;
+  kind: string;
+  summary: object;
+  body: object;
+}
+
+export interface SnapshotInfo {
+  id: string;
+  takenAt: Date;
+  kind: string;
+  summary: Record<string, unknown>;
+}
+
+export interface Snapshot extends SnapshotInfo {
+  body: Record<string, unknown>;
+}
+
+export interface SnapshotFilter {
+  kind?: string;
+  /** inclusive */
+  since?: Date;
+  /** exclusive */
+  until?: Date;
+  limit?: number;
+}
+
+export interface AppliedMigration {
+  version: number;
+  name: string;
+  appliedAt: Date;
+}
+
+export type StoreBackend = 'sqlite' | 'postgres';
+
+/** The store: one async interface, two backends (SQLite file, PostgreSQL). */
+export interface Store {
+  readonly backend: StoreBackend;
+  /** Where the store lives, without credentials (a file path or `postgres://user@host:port/db?schema=...`). */
+  readonly location: string;
+
+  /** Migrations applied so far, oldest first. */
+  migrations(): Promise<AppliedMigration[]>;
+
+  /** Imports the rows in one transaction: all of them or, when anything throws, none. */
+  importEstate(batches: AsyncIterable<EstateRecordBatch> | Iterable<EstateRecordBatch>, options: ImportOptions): Promise<ImportResult>;
+  listResources(filter?: ResourceFilter): Promise<StoredResource[]>;
+  /** Streams the matching rows in key order, reading them page by page. */
+  iterateResources(filter?: ResourceFilter & { pageSize?: number }): AsyncIterableIterator<StoredResource>;
+  getResource(keyOrId: string): Promise<StoredResource | undefined>;
+  countResources(filter?: ResourceFilter): Promise<number>;
+  /** Rows per type, ordered by type. */
+  countByType(filter?: ResourceFilter): Promise<TypeCount[]>;
+  /** The last import and the estate size, or undefined when nothing was ever imported. */
+  estateInfo(): Promise<EstateInfo | undefined>;
+
+  putDocument<T = unknown>(collection: string, key: string, body: T): Promise<void>;
+  getDocument<T = unknown>(collection: string, key: string): Promise<T | undefined>;
+  /** Documents of a collection ordered by (lower-cased) key. */
+  listDocuments<T = unknown>(collection: string): Promise<StoredDocument<T>[]>;
+  /** true when a document was deleted */
+  deleteDocument(collection: string, key: string): Promise<boolean>;
+
+  saveSnapshot(snapshot: SnapshotInput): Promise<SnapshotInfo>;
+  /** Newest first, without bodies. */
+  listSnapshots(filter?: SnapshotFilter): Promise<SnapshotInfo[]>;
+  getSnapshot(id: string): Promise<Snapshot | undefined>;
+
+  close(): Promise<void>;
+}
