@@ -35,11 +35,14 @@ export interface TypeCapabilities {
 export interface AliasBinding {
   type: string;
   entry: AliasEntry;
+  /** The resource type as the source spelled it (`Microsoft.Storage/storageAccounts`). */
+  declaredType?: string;
 }
 
 export class AliasCatalog {
   private readonly byName = new Map<string, AliasBinding[]>();
   private readonly capabilities = new Map<string, TypeCapabilities>();
+  private readonly capabilityTypes = new Map<string, string>();
   private count = 0;
 
   /** Number of (type, alias) entries. */
@@ -50,18 +53,29 @@ export class AliasCatalog {
   add(resourceType: string, entry: AliasEntry): void {
     const key = entry.name.toLowerCase();
     const list = this.byName.get(key) ?? [];
-    list.push({ type: resourceType.toLowerCase(), entry });
+    list.push({ type: resourceType.toLowerCase(), entry, declaredType: resourceType });
     this.byName.set(key, list);
     this.count++;
   }
 
   setCapabilities(resourceType: string, capabilities: TypeCapabilities): void {
     this.capabilities.set(resourceType.toLowerCase(), capabilities);
+    this.capabilityTypes.set(resourceType.toLowerCase(), resourceType);
   }
 
   /** Every declaration of an alias name (usually one). */
   lookup(name: string): ReadonlyArray<AliasBinding> | undefined {
     return this.byName.get(name.toLowerCase());
+  }
+
+  /** Every (type, alias) binding, in insertion order. */
+  *bindings(): IterableIterator<AliasBinding> {
+    for (const list of this.byName.values()) yield* list;
+  }
+
+  /** Types whose capabilities the source gave, as the source spelled them. */
+  *capabilityEntries(): IterableIterator<[string, TypeCapabilities]> {
+    for (const [k, c] of this.capabilities) yield [this.capabilityTypes.get(k) ?? k, c];
   }
 
   /** Whether a type supports tags and location, when the source said so. */
@@ -71,8 +85,8 @@ export class AliasCatalog {
 
   /** Merges the entries of `other` into this catalog. */
   merge(other: AliasCatalog): this {
-    for (const list of other.byName.values()) for (const b of list) this.add(b.type, b.entry);
-    for (const [t, c] of other.capabilities) this.capabilities.set(t, c);
+    for (const list of other.byName.values()) for (const b of list) this.add(b.declaredType ?? b.type, b.entry);
+    for (const [t, c] of other.capabilityEntries()) this.setCapabilities(t, c);
     return this;
   }
 
@@ -111,7 +125,11 @@ export class AliasCatalog {
     return catalog;
   }
 
-  /** Reads one per-namespace dump file (`{namespace, resourceTypes: {type: {alias: path}}}`). */
+  /**
+   * Reads one per-namespace dump file (`{namespace, resourceTypes: {type: {alias: path}}}`). A value may also be an
+   * object `{defaultPath, paths?, modifiable?}` (what the catalog writes when the source had more than a default path),
+   * and an optional `capabilities: {type: "SupportsTags, SupportsLocation"}` gives the type capabilities.
+   */
   static fromNamespaceDump(json: unknown, source = 'aliases'): AliasCatalog {
     const catalog = new AliasCatalog();
     if (!isRecord(json) || typeof json.namespace !== 'string' || !isRecord(json.resourceTypes)) {
@@ -121,6 +139,24 @@ export class AliasCatalog {
       if (!isRecord(aliases)) continue;
       for (const [name, path] of Object.entries(aliases)) {
         if (typeof path === 'string') catalog.add(`${json.namespace}/${type}`, { name, defaultPath: path, paths: [] });
+        else if (isRecord(path) && typeof path.defaultPath === 'string') {
+          const paths = Array.isArray(path.paths)
+            ? path.paths.filter(isRecord).map((p) => ({ path: String(p.path), apiVersions: Array.isArray(p.apiVersions) ? p.apiVersions.map(String) : [] }))
+            : [];
+          catalog.add(`${json.namespace}/${type}`, {
+            name,
+            defaultPath: path.defaultPath,
+            paths,
+            modifiable: typeof path.modifiable === 'boolean' ? path.modifiable : undefined,
+          });
+        }
+      }
+    }
+    if (isRecord(json.capabilities)) {
+      for (const [type, caps] of Object.entries(json.capabilities)) {
+        if (typeof caps !== 'string') continue;
+        const lower = caps.toLowerCase();
+        catalog.setCapabilities(`${json.namespace}/${type}`, { supportsTags: lower.includes('supportstags'), supportsLocation: lower.includes('supportslocation') });
       }
     }
     return catalog;

@@ -15,13 +15,13 @@ import {
   POLICY_DEFINITION_TYPE,
   POLICY_SET_DEFINITION_TYPE,
   flattenPolicyResource,
+  jsonErrorPosition,
   loadCatalog,
   normalizePolicyResource,
   type CatalogIssue,
   type PolicyCatalog,
   type PolicyDefinitionResource,
   type PolicyResource,
-  type PolicySetDefinitionResource,
 } from '../../catalog/index.js';
 import { ManagementGroupTree } from '../../estate/index.js';
 import { compileDefinition } from '../../policy/index.js';
@@ -190,10 +190,10 @@ export function readJsonArgument(value: string, option: string): { value: unknow
     try {
       return { value: safeJsonParse(singleQuotedToJson(text)), source };
     } catch {
-      const message = (first as Error).message;
-      const pos = /position (\d+)/.exec(message);
-      const line = pos ? text.slice(0, Number(pos[1])).split('\n').length : undefined;
-      throw new PalisadeError('PolicyParseError', `${formatLocation({ file: source, line })}not valid JSON: ${message}`, { kind: 'validation', location: { file: source, line } });
+      const at = jsonErrorPosition(text);
+      const line = at?.line;
+      const where = at ? ` at line ${at.line}, column ${at.column}` : '';
+      throw new PalisadeError('PolicyParseError', `${formatLocation({ file: source, line })}not valid JSON${where}: ${(first as Error).message}`, { kind: 'validation', location: { file: source, line } });
     }
   }
 }

@@ -26,7 +26,21 @@ export function sampleCommand(run: Run): Command {
             seed: opts.seed,
             onProgress: (done, total) => progress.update(done, total),
           });
-          ctx.emit(manifest);
+          ctx.emit({
+            outDir: opts.out,
+            seed: manifest.seed,
+            tenantId: manifest.tenantId,
+            files: manifest.files,
+            rowsByTable: manifest.counts.byTable,
+            scenario: {
+              rootManagementGroup: manifest.scenario.rootManagementGroup,
+              nakedSubscriptions: manifest.scenario.nakedSubscriptionIds.length,
+              scannerSubscriptions: manifest.scenario.scannerSubscriptionIds.length,
+              restrictedRegion: manifest.scenario.restrictedRegion,
+              denyAssignment: manifest.scenario.denyAssignmentName,
+            },
+            manifest: `${opts.out.replace(/\/$/, '')}/manifest.json`,
+          });
         } finally {
           progress.stop();
         }
