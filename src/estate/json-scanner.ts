@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { PalisadeError } from '../core/index.js';
+import { ChunkDecoder } from './text-decoder.js';
 
 export interface ScannedElement {
   text: string;
@@ -31,7 +32,8 @@ function isSpace(c: number): boolean {
  * multi-gigabyte document never has to exist as one string. Each element is parsed by the caller.
  */
 export async function* scanJsonElements(file: string, onBytes?: (bytes: number) => void): AsyncGenerator<ScannedElement> {
-  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  const decoder = new ChunkDecoder();
 
   let line = 1;
   let depth = 0;
@@ -54,8 +56,9 @@ export async function* scanJsonElements(file: string, onBytes?: (bytes: number) 
   let elementLine = 0;
   let elementIndex = 0;
 
-  for await (const chunk of stream as AsyncIterable<string>) {
-    onBytes?.(Buffer.byteLength(chunk, 'utf8'));
+  for await (const bytes of stream as AsyncIterable<Buffer>) {
+    onBytes?.(bytes.length);
+    const chunk = decoder.write(bytes);
     const length = chunk.length;
     for (let i = 0; i < length; i++) {
       const c = chunk.charCodeAt(i);

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { ChunkDecoder } from './text-decoder.js';
 
 export interface Line {
   text: string;
@@ -11,17 +12,18 @@ export interface Line {
  * Handles `\n` and `\r\n`, and drops a UTF-8 BOM. `onBytes` reports progress in bytes read.
  */
 export async function* readLines(file: string, onBytes?: (bytes: number) => void): AsyncGenerator<Line> {
-  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  const decoder = new ChunkDecoder();
   let carry = '';
   let number = 0;
   let first = true;
-  for await (const chunk of stream as AsyncIterable<string>) {
-    let text = chunk;
+  for await (const bytes of stream as AsyncIterable<Buffer>) {
+    let text = decoder.write(bytes);
     if (first) {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       first = false;
     }
-    onBytes?.(Buffer.byteLength(chunk, 'utf8'));
+    onBytes?.(bytes.length);
     let start = 0;
     let newline = text.indexOf('\n', start);
     if (newline === -1) {
@@ -42,6 +44,7 @@ export async function* readLines(file: string, onBytes?: (bytes: number) => void
     }
     carry = text.slice(start);
   }
+  carry += decoder.end();
   if (carry.length > 0) {
     number += 1;
     yield { text: stripCr(carry), number };

@@ -10,14 +10,14 @@
  */
 import type { AliasCatalog } from '../catalog/index.js';
 import { safeJsonParse } from '../core/index.js';
-import { compileCondition, type Condition } from './conditions.js';
+import { applicabilityOf, compileConditionNode, mentionsLocation, type Condition, type ConditionNode } from './conditions.js';
 import { compileDetails, effectByName, type CompiledDetails, type EffectName } from './effects.js';
 import { PolicyError } from './errors.js';
 import { compileValue, type CompiledValue } from './expression-compiler.js';
 import { bindParameters } from './parameters.js';
 import type { CompileOptions } from './runtime.js';
 import type { Scope } from './scope.js';
-import { findDuplicateKey } from './json-strict.js';
+import { findDuplicateKey, locateJsonError } from './json-strict.js';
 import { typesOf } from './type-index.js';
 import { isObject, ownEntries } from './value.js';
 
@@ -34,10 +34,26 @@ export interface CompiledPolicy {
   /** Lower-cased resource types the rule can match; undefined = any. */
   readonly types: ReadonlySet<string> | undefined;
   readonly condition: Condition;
+  /** The `if` condition as a tree (for reasons and applicability); `condition` is `conditionTree.test`. */
+  readonly conditionTree: ConditionNode;
+  /**
+   * Azure's applicability test for effects other than AuditIfNotExists / DeployIfNotExists: only the `type`, `name`
+   * and `kind` conditions are evaluated, every other condition counts as true (false under `not`). Undefined when
+   * the policy applies to every resource its mode and type index admit.
+   */
+  readonly applicability?: Condition;
+  /** The rule has a `location` condition (or reads `field('location')`): it does not apply to subscriptions. */
+  readonly locationSensitive: boolean;
   readonly effect: CompiledValue;
   /** The effect when it is known at compile time. */
   readonly staticEffect?: EffectName;
+  /** The effect as the definition spells it, when known at compile time. */
+  readonly staticEffectText?: string;
   readonly details?: CompiledDetails;
+  /** JSON path of `then.details` inside the definition. */
+  readonly detailsPath?: ReadonlyArray<string | number>;
+  /** Results shared by every evaluation that reaches them (filled by `evaluate`). */
+  readonly memo: { nonCompliant?: unknown; existence?: unknown[] };
   readonly aliases?: AliasCatalog;
   /** Stage timings in nanoseconds. */
   readonly metrics: Readonly<Record<string, number>>;
@@ -76,7 +92,9 @@ function parseStage(input: unknown, file: string | undefined, errors: PolicyErro
         return undefined;
       }
     } catch (e) {
-      errors.push(new PolicyError('PolicyParseError', `not JSON: ${(e as Error).message}`, [], file));
+      const at = locateJsonError(input);
+      const where = at ? `${at.message} at offset ${at.offset}` : (e as Error).message;
+      errors.push(new PolicyError('PolicyParseError', `not JSON: ${where}`, at?.path ?? [], file));
       return undefined;
     }
   }
@@ -180,11 +198,12 @@ export function compileDefinition(input: unknown, options: CompileOptions = {}):
     valueCounts: 0,
     conditions: 0,
     fieldsUsed: new Set(),
+    readers: new Map(),
   };
   const built = timed(metrics, 'build_closures', () => {
     const [ifKey, ifNode] = getCI(parsed.rule, 'if') as [string, unknown];
     const [thenKey, thenNode] = getCI(parsed.rule, 'then') as [string, Record<string, unknown>];
-    const condition = compileCondition(ifNode, scope, [...parsed.rulePath, ifKey]);
+    const conditionTree = compileConditionNode(ifNode, scope, [...parsed.rulePath, ifKey]);
     const [effectKey, effectJson] = getCI(thenNode, 'effect') as [string, unknown];
     const effectPath = [...parsed.rulePath, thenKey, effectKey];
     const effect = compileValue(effectJson, scope, effectPath);
@@ -194,14 +213,17 @@ export function compileDefinition(input: unknown, options: CompileOptions = {}):
       if (!staticEffect) errors.push(new PolicyError('InvalidEffect', `'${String(effect.value)}' is not a policy effect`, effectPath, file));
     }
     const detailsEntry = getCI(thenNode, 'details');
-    const details = detailsEntry ? compileDetails(staticEffect, detailsEntry[1], scope, [...parsed.rulePath, thenKey, detailsEntry[0]]) : undefined;
+    const detailsPath = detailsEntry ? [...parsed.rulePath, thenKey, detailsEntry[0]] : undefined;
+    const details = detailsEntry ? compileDetails(staticEffect, detailsEntry[1], { ...scope, inDetails: true }, detailsPath as Array<string | number>) : undefined;
     for (const [k] of ownEntries(thenNode)) {
       if (!['effect', 'details'].includes(k.toLowerCase())) errors.push(new PolicyError('PolicyParseError', `unexpected key '${k}' in 'then'`, [...parsed.rulePath, thenKey, k], file));
     }
-    return { condition, effect, staticEffect, details, ifNode };
+    return { conditionTree, effect, staticEffect, details, detailsPath, ifNode, thenNode };
   });
   if (errors.length > 0) return { kind: 'errors', errors, metrics };
   const types = timed(metrics, 'index_types', () => typesOf(built.ifNode));
+  const applicability = timed(metrics, 'applicability', () => applicabilityOf(built.conditionTree));
+  const locationSensitive = mentionsLocation(built.ifNode) || mentionsLocation(built.thenNode);
   const mode = MODES.get(parsed.mode.toLowerCase()) ?? parsed.mode;
   return {
     kind: 'compiled',
@@ -210,10 +232,16 @@ export function compileDefinition(input: unknown, options: CompileOptions = {}):
     mode,
     providerMode: mode !== 'All' && mode !== 'Indexed',
     types,
-    condition: built.condition,
+    condition: built.conditionTree.test,
+    conditionTree: built.conditionTree,
+    applicability,
+    locationSensitive,
     effect: built.effect,
     staticEffect: built.staticEffect,
+    staticEffectText: built.staticEffect && typeof built.effect.value === 'string' ? built.effect.value : undefined,
     details: built.details,
+    detailsPath: built.detailsPath,
+    memo: {},
     aliases: options.aliases,
     metrics,
   };

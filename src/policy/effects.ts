@@ -37,6 +37,10 @@ type Path = ReadonlyArray<string | number>;
 export interface CompiledDetails {
   /** Details as reported (expressions evaluated; existenceCondition and deployment left out). */
   report(rt: Runtime): unknown;
+  /** False when `report` returns an empty object. */
+  hasReport?: boolean;
+  /** True when `report` returns the same frozen value every time. */
+  constant?: boolean;
   /** AINE/DINE only. */
   related?: {
     type: CompiledValue;
@@ -57,7 +61,11 @@ export function compileDetails(effect: EffectName | undefined, details: unknown,
   if (details === undefined) return undefined;
   if (Array.isArray(details)) {
     const v = compileValue(details, scope, path);
-    return { report: (rt) => v.fn(rt) };
+    if (v.isConst) {
+      const frozen = deepFreeze(v.value);
+      return { report: () => frozen, hasReport: true, constant: true };
+    }
+    return { report: (rt) => v.fn(rt), hasReport: true, constant: false };
   }
   if (!isObject(details)) {
     report(scope, 'PolicyParseError', `'details' must be an object or an array`, path);
@@ -84,6 +92,11 @@ export function compileDetails(effect: EffectName | undefined, details: unknown,
         if (typeof kind === 'string' && !['add', 'addorreplace', 'remove'].includes(kind.toLowerCase())) {
           report(scope, 'PolicyParseError', `'${kind}' is not a modify operation (add, addOrReplace, remove)`, [...path, k, i, 'operation']);
         }
+        if (parts.every(([, pv]) => pv.isConst)) {
+          const out = newObject();
+          for (const [pk, pv] of parts) setKey(out, pk, pv.value);
+          return constant(out);
+        }
         return {
           isConst: false,
           fn: (rt: Runtime) => {
@@ -93,7 +106,7 @@ export function compileDetails(effect: EffectName | undefined, details: unknown,
           },
         } as CompiledValue;
       });
-      reported.push([k, { isConst: false, fn: (rt) => ops.map((o) => o.fn(rt)) }]);
+      reported.push([k, ops.every((o) => o.isConst) ? constant(ops.map((o) => o.value)) : { isConst: false, fn: (rt) => ops.map((o) => o.fn(rt)) }]);
       continue;
     }
     reported.push([k, compileValue(v, scope, [...path, k])]);
@@ -114,13 +127,34 @@ export function compileDetails(effect: EffectName | undefined, details: unknown,
     };
   }
   const defaultState = effect === 'Manual' ? reported.find(([k]) => k.toLowerCase() === 'defaultstate')?.[1] : undefined;
+  if (reported.every(([, c]) => c.isConst)) {
+    // Constant details: built once, frozen, shared by every result.
+    const out = newObject();
+    for (const [k, c] of reported) setKey(out, k, c.value);
+    const frozen = deepFreeze(out);
+    return { report: () => frozen, hasReport: reported.length > 0, constant: true, related, defaultState };
+  }
   return {
     report: (rt) => {
+      // `out` has no prototype, so plain assignment creates own properties even for `__proto__`.
       const out = newObject();
-      for (const [k, c] of reported) setKey(out, k, c.fn(rt));
+      for (let i = 0; i < reported.length; i++) out[reported[i][0]] = reported[i][1].fn(rt);
       return out;
     },
+    hasReport: true,
+    constant: false,
     related,
     defaultState,
   };
+}
+
+/** A frozen deep copy (the constants may be the caller's parameter values, which must stay theirs). */
+function deepFreeze(value: unknown): unknown {
+  if (Array.isArray(value)) return Object.freeze(value.map(deepFreeze));
+  if (isObject(value)) {
+    const out = newObject();
+    for (const [k, v] of ownEntries(value)) out[k] = deepFreeze(v);
+    return Object.freeze(out);
+  }
+  return value;
 }

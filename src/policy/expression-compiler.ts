@@ -5,7 +5,7 @@
 import { EvaluationError, fnError, LIMITS } from './errors.js';
 import { ExpressionSyntaxError, parseStringValue, type Expr } from './expression-parser.js';
 import { compileField } from './fields.js';
-import { CONTEXT_FUNCTIONS, lookupFunction, UNSUPPORTED_IN_POLICY } from './functions/index.js';
+import { CONTEXT_FUNCTIONS, DETAILS_ONLY_FUNCTIONS, lookupFunction, UNSUPPORTED_IN_POLICY } from './functions/index.js';
 import { argBool } from './functions/types.js';
 import { collectPath, parsePath, readPath } from './paths.js';
 import type { Runtime } from './runtime.js';
@@ -90,7 +90,11 @@ export function compileExpr(expr: Expr, scope: Scope, path: Path, depth: number)
         if (!isObject(v)) throw fnError(`cannot read property '${name}' of ${typeOf(v)}`);
         return getKey(v, name);
       };
-      return fold(target.isConst ? [target] : [target], (args) => get(args[0]), true, [target]);
+      if (!target.isConst) {
+        const t = target.fn;
+        return dynamic((rt) => get(t(rt)));
+      }
+      return fold([target], (args) => get(args[0]), true, [target]);
     }
     case 'index': {
       const target = compileExpr(expr.target, scope, path, depth + 1);
@@ -173,6 +177,10 @@ function compileCall(expr: Extract<Expr, { k: 'call' }>, scope: Scope, path: Pat
   const fn = lookupFunction(name);
   if (!fn || fn.internal || UNSUPPORTED_IN_POLICY.has(name)) {
     report(scope, 'UnknownFunction', `'${expr.name}' is not a template function available in Azure Policy`, path);
+    return constant(undefined);
+  }
+  if (DETAILS_ONLY_FUNCTIONS.has(name) && !scope.inDetails) {
+    report(scope, 'UnknownFunction', `'${expr.name}' is available in 'then.details' only, not in policy conditions`, path);
     return constant(undefined);
   }
   if (args.length < fn.min || args.length > fn.max) return arity(scope, fn.name, path, fn.min, fn.max);

@@ -4,10 +4,10 @@
  * field count, a reference below the counted `[*]` path reads the current member.
  */
 import { aliasPathFor, type AliasBinding } from '../catalog/index.js';
-import { collectPath, countMembers, everyPath, isPrefix, makePlan, parsePath, readPath, type PathPlan } from './paths.js';
-import type { Runtime } from './runtime.js';
+import { collectPath, countMembers, everyPath, isPrefix, makePlan, parsePath, readPath, type PathPlan, type Segment } from './paths.js';
+import { normaliseLocation, type Runtime } from './runtime.js';
 import { report, type Scope } from './scope.js';
-import { getKey } from './value.js';
+import { fold, getKey } from './value.js';
 
 export type BuiltinField = 'name' | 'fullname' | 'kind' | 'type' | 'location' | 'id' | 'identity.type' | 'tags';
 
@@ -27,6 +27,26 @@ export interface FieldReader {
   members(rt: Runtime, root: unknown, out: unknown[]): void;
   /** The resolved path for this evaluation (undefined for built-ins). */
   plan(rt: Runtime, root: unknown): PathPlan | undefined;
+  /**
+   * Wildcard-free readers outside counts: the value case-folded when it is a string (else undefined), remembered
+   * for the evaluation, so string operators over the same field fold it once.
+   */
+  folded?: (rt: Runtime, root: unknown) => string | undefined;
+}
+
+/** A memoised case-folded view of a reader. */
+function foldedReader(read: (rt: Runtime, root: unknown) => unknown): (rt: Runtime, root: unknown) => string | undefined {
+  let memoRoot: unknown = foldedReader;
+  let memoEpoch = -1;
+  let memoValue: string | undefined;
+  return (rt, root) => {
+    if (root === memoRoot && rt.epoch === memoEpoch) return memoValue;
+    const v = read(rt, root);
+    memoValue = typeof v === 'string' ? fold(v) : undefined;
+    memoRoot = root;
+    memoEpoch = rt.epoch;
+    return memoValue;
+  };
 }
 
 const BUILTINS = new Set<string>(['name', 'fullname', 'kind', 'type', 'location', 'id', 'identity.type', 'tags']);
@@ -58,10 +78,8 @@ function builtinValue(field: BuiltinField, root: unknown): unknown {
   switch (field) {
     case 'fullname':
       return fullNameOf(root);
-    case 'location': {
-      const loc = getKey(root, 'location');
-      return typeof loc === 'string' ? loc.replace(/\s+/g, '').toLowerCase() : loc;
-    }
+    case 'location':
+      return normaliseLocation(getKey(root, 'location'));
     case 'identity.type':
       return getKey(getKey(root, 'identity'), 'type');
     default:
@@ -69,8 +87,21 @@ function builtinValue(field: BuiltinField, root: unknown): unknown {
   }
 }
 
+function builtinRead(field: BuiltinField): (rt: Runtime, root: unknown) => unknown {
+  switch (field) {
+    case 'location':
+      return (rt, root) => (root === rt.resource ? rt.location() : builtinValue('location', root));
+    case 'fullname':
+      return (rt, root) => (root === rt.resource ? rt.fullName(fullNameOf) : fullNameOf(root));
+    case 'identity.type':
+      return (_rt, root) => getKey(getKey(root, 'identity'), 'type');
+    default:
+      return (_rt, root) => getKey(root, field, field);
+  }
+}
+
 function builtinReader(text: string, field: BuiltinField): FieldReader {
-  const read = (_rt: Runtime, root: unknown) => builtinValue(field, root);
+  const read = builtinRead(field);
   return {
     text,
     builtin: field,
@@ -80,9 +111,10 @@ function builtinReader(text: string, field: BuiltinField): FieldReader {
     collect: read,
     members: (rt, root, out) => {
       const v = read(rt, root);
-      if (Array.isArray(v)) out.push(...v);
+      if (Array.isArray(v)) for (const x of v) out.push(x);
     },
     plan: () => undefined,
+    folded: field === 'tags' ? undefined : foldedReader(read),
   };
 }
 
@@ -100,7 +132,16 @@ function tagName(text: string): string | undefined {
 
 type PlanPicker = (rt: Runtime, root: unknown) => PathPlan | undefined;
 
-function aliasPicker(bindings: ReadonlyArray<AliasBinding>): PlanPicker {
+interface Picked {
+  pick: PlanPicker;
+  /** One path for every type. */
+  static?: PathPlan;
+  /** One path per type (no api-version dependence). */
+  byType?: Map<string, PathPlan | undefined>;
+  fallback?: PathPlan;
+}
+
+function aliasPicker(bindings: ReadonlyArray<AliasBinding>): Picked {
   const versioned = bindings.some((b) => b.entry.paths.length > 0);
   const distinct = new Set(bindings.map((b) => b.entry.defaultPath.toLowerCase()));
   const plans = new Map<string, PathPlan | undefined>();
@@ -110,31 +151,111 @@ function aliasPicker(bindings: ReadonlyArray<AliasBinding>): PlanPicker {
   };
   if (!versioned && distinct.size === 1) {
     const plan = planOf(bindings[0].entry.defaultPath);
-    return () => plan;
+    return { pick: () => plan, static: plan };
   }
   const byType = new Map<string, AliasBinding>();
   for (const b of bindings) if (!byType.has(b.type)) byType.set(b.type, b);
-  return (rt, root) => {
-    const b = byType.get(typeKeyOf(root, rt)) ?? (distinct.size === 1 || versioned ? bindings[0] : undefined);
-    if (!b) return undefined;
-    return planOf(aliasPathFor(b.entry, rt.apiVersion));
+  const fallback = distinct.size === 1 || versioned ? bindings[0] : undefined;
+  if (!versioned) {
+    // Different default paths per type (`Microsoft.Compute/imageOffer`): one precomputed plan per type.
+    const planByType = new Map<string, PathPlan | undefined>();
+    for (const [t, b] of byType) planByType.set(t, planOf(b.entry.defaultPath));
+    const fallbackPlan = fallback ? planOf(fallback.entry.defaultPath) : undefined;
+    return {
+      pick: (rt, root) => {
+        const t = typeKeyOf(root, rt);
+        const p = planByType.get(t);
+        return p !== undefined || planByType.has(t) ? p : fallbackPlan;
+      },
+      byType: planByType,
+      fallback: fallbackPlan,
+    };
+  }
+  return {
+    pick: (rt, root) => {
+      const b = byType.get(typeKeyOf(root, rt)) ?? fallback;
+      if (!b) return undefined;
+      return planOf(aliasPathFor(b.entry, rt.apiVersion));
+    },
   };
 }
 
-/** Builds the reader for a `field` value. Reports UnknownAlias / invalid paths into the scope. */
+/** A reader for a wildcard-free key path: segments split once, read with no per-call string work. */
+export function keyAccessor(segments: readonly Segment[]): (root: unknown) => unknown {
+  if (segments.some((s) => s.kind !== 'key')) return (root) => readPath(root, segments, 0);
+  const names = segments.map((s) => (s as { name: string }).name);
+  const lowers = segments.map((s) => (s as { lower: string }).lower);
+  const [n0, n1, n2, n3] = names;
+  const [l0, l1, l2, l3] = lowers;
+  switch (names.length) {
+    case 1:
+      return (r) => getKey(r, n0, l0);
+    case 2:
+      return (r) => getKey(getKey(r, n0, l0), n1, l1);
+    case 3:
+      return (r) => getKey(getKey(getKey(r, n0, l0), n1, l1), n2, l2);
+    case 4:
+      return (r) => getKey(getKey(getKey(getKey(r, n0, l0), n1, l1), n2, l2), n3, l3);
+    default:
+      return (r) => {
+        let cur = r;
+        for (let i = 0; i < names.length && cur !== undefined; i++) cur = getKey(cur, names[i], lowers[i]);
+        return cur;
+      };
+  }
+}
+
+/**
+ * Builds the reader for a `field` value. Reports UnknownAlias / invalid paths into the scope. Outside counts, the
+ * readers of one definition are shared by field name, and each remembers its last value for the current evaluation
+ * (rules such as the VM image lists read the same alias hundreds of times).
+ */
 export function compileField(text: string, scope: Scope, path: ReadonlyArray<string | number>): FieldReader {
+  const shareable = !scope.counts.some((c) => c.kind === 'field');
+  const key = text.toLowerCase();
+  const known = shareable ? scope.readers?.get(key) : undefined;
+  if (known) return known;
+  const errors = scope.errors.length;
+  const reader = buildField(text, scope, path);
+  if (shareable && scope.readers && scope.errors.length === errors) scope.readers.set(key, reader);
+  return reader;
+}
+
+/** A reader that remembers its last value for one root within one evaluation. */
+function memoised(read: (root: unknown) => unknown): (rt: Runtime, root: unknown) => unknown {
+  let memoRoot: unknown = memoised;
+  let memoEpoch = -1;
+  let memoValue: unknown;
+  return (rt, root) => {
+    if (root === memoRoot && rt.epoch === memoEpoch) return memoValue;
+    const v = read(root);
+    memoRoot = root;
+    memoEpoch = rt.epoch;
+    memoValue = v;
+    return v;
+  };
+}
+
+function buildField(text: string, scope: Scope, path: ReadonlyArray<string | number>): FieldReader {
   const lower = text.toLowerCase();
   if (BUILTINS.has(lower)) return builtinReader(text, lower as BuiltinField);
   const tag = tagName(text);
   if (tag !== undefined) {
-    const read = (_rt: Runtime, root: unknown) => getKey(getKey(root, 'tags'), tag);
-    return { text, wildcard: false, read, every: (rt, r, pred) => pred(read(rt, r)), collect: read, members: () => undefined, plan: () => undefined };
+    const tagLower = tag.toLowerCase();
+    const read = (_rt: Runtime, root: unknown) => getKey(getKey(root, 'tags', 'tags'), tag, tagLower);
+    return { text, wildcard: false, read, every: (rt, r, pred) => pred(read(rt, r)), collect: read, members: () => undefined, plan: () => undefined, folded: foldedReader(read) };
   }
   let picker: PlanPicker;
   let staticPlan: PathPlan | undefined;
+  let isStatic = false;
+  let perType: Picked | undefined;
   const bindings = scope.aliases?.lookup(text);
   if (bindings && bindings.length > 0) {
-    picker = aliasPicker(bindings);
+    const p = aliasPicker(bindings);
+    picker = p.pick;
+    staticPlan = p.static;
+    isStatic = p.static !== undefined;
+    if (p.byType) perType = p;
   } else {
     let plan: PathPlan | undefined;
     if (scope.aliases && text.includes('/')) {
@@ -150,50 +271,135 @@ export function compileField(text: string, scope: Scope, path: ReadonlyArray<str
     }
     if (!plan) report(scope, 'InvalidCondition', `'${text}' is not a valid field path`, path);
     staticPlan = plan;
+    isStatic = plan !== undefined;
     picker = () => plan;
   }
 
   // Count frames that may contain this field, innermost first.
   const frames = scope.counts.filter((c) => c.kind === 'field').map((c) => c.frame).reverse();
-  const locate = (rt: Runtime, root: unknown): { root: unknown; plan: PathPlan; from: number } | undefined => {
-    const plan = picker(rt, root);
-    if (!plan) return undefined;
+  const wildcard = staticPlan ? staticPlan.wildcards > 0 : /\[\*\]/.test(text);
+
+  if (frames.length === 0 && isStatic && staticPlan) {
+    // Fast path: not inside a field count, one path for every type.
+    const plan = staticPlan;
+    const segs = plan.segments;
+    if (plan.wildcards === 0) {
+      const read = memoised(keyAccessor(segs));
+      return {
+        text,
+        wildcard: false,
+        read,
+        every: (rt, root, pred) => pred(read(rt, root)),
+        collect: read,
+        members: (_rt, root, out) => countMembers(root, segs, 0, out),
+        plan: () => plan,
+        folded: foldedReader(read),
+      };
+    }
+    return {
+      text,
+      wildcard: true,
+      read: (_rt, root) => readPath(root, segs, 0),
+      every: (_rt, root, pred) => everyPath(root, segs, 0, pred),
+      collect: (_rt, root) => collectDefined(root, segs, 0),
+      members: (_rt, root, out) => countMembers(root, segs, 0, out),
+      plan: () => plan,
+    };
+  }
+
+  if (frames.length === 0 && perType && perType.byType && [...perType.byType.values(), perType.fallback].every((p) => p === undefined || p.wildcards === 0)) {
+    // Fast path for aliases whose path depends on the type (`Microsoft.Compute/imageOffer`): an accessor per type.
+    const accessors = new Map<string, ((root: unknown) => unknown) | undefined>();
+    for (const [t, p] of perType.byType) accessors.set(t, p ? keyAccessor(p.segments) : undefined);
+    const fallback = perType.fallback ? keyAccessor(perType.fallback.segments) : undefined;
+    const pick = picker;
+    let memoRoot: unknown = accessors;
+    let memoEpoch = -1;
+    let memoValue: unknown;
+    const read = (rt: Runtime, root: unknown): unknown => {
+      if (root === memoRoot && rt.epoch === memoEpoch) return memoValue;
+      const t = typeKeyOf(root, rt);
+      const acc = accessors.has(t) ? accessors.get(t) : fallback;
+      const v = acc ? acc(root) : undefined;
+      memoRoot = root;
+      memoEpoch = rt.epoch;
+      memoValue = v;
+      return v;
+    };
+    return {
+      text,
+      wildcard: false,
+      read,
+      every: (rt, root, pred) => pred(read(rt, root)),
+      collect: read,
+      members: (rt, root, out) => {
+        const p = pick(rt, root);
+        if (p) countMembers(root, p.segments, 0, out);
+      },
+      plan: pick,
+      folded: foldedReader(read),
+    };
+  }
+
+  /** Where to read from: the innermost count member whose path prefixes this one, else the root. */
+  let locRoot: unknown;
+  const locate = (rt: Runtime, root: unknown, plan: PathPlan): number => {
     for (const k of frames) {
       const f = rt.frames[k];
-      if (f?.plan && isPrefix(f.plan.segments, plan.segments)) return { root: f.value, plan, from: f.plan.segments.length };
+      if (f?.plan && isPrefix(f.plan.segments, plan.segments)) {
+        locRoot = f.value;
+        return f.plan.segments.length;
+      }
     }
-    return { root, plan, from: 0 };
+    locRoot = root;
+    return 0;
   };
-  const hasWildcardAfter = (plan: PathPlan, from: number) => plan.segments.slice(from).some((s) => s.kind === 'all');
-  const wildcard = staticPlan ? staticPlan.wildcards > 0 : /\[\*\]/.test(text);
+  const hasWildcardAfter = (plan: PathPlan, from: number) => {
+    for (let i = from; i < plan.segments.length; i++) if (plan.segments[i].kind === 'all') return true;
+    return false;
+  };
 
   return {
     text,
     wildcard,
     read(rt, root) {
-      const at = locate(rt, root);
-      return at ? readPath(at.root, at.plan.segments, at.from) : undefined;
+      const plan = picker(rt, root);
+      if (!plan) return undefined;
+      const from = locate(rt, root, plan);
+      return readPath(locRoot, plan.segments, from);
     },
     every(rt, root, pred) {
-      const at = locate(rt, root);
-      if (!at) return pred(undefined);
-      return everyPath(at.root, at.plan.segments, at.from, pred);
+      const plan = picker(rt, root);
+      if (!plan) return pred(undefined);
+      const from = locate(rt, root, plan);
+      return everyPath(locRoot, plan.segments, from, pred);
     },
     collect(rt, root) {
-      const at = locate(rt, root);
-      if (!at) return undefined;
-      if (!hasWildcardAfter(at.plan, at.from)) {
-        const v = readPath(at.root, at.plan.segments, at.from);
-        return at.from > 0 && at.plan.wildcards > 0 ? [v] : v;
+      const plan = picker(rt, root);
+      if (!plan) return undefined;
+      const from = locate(rt, root, plan);
+      const at = locRoot;
+      if (!hasWildcardAfter(plan, from)) {
+        const v = readPath(at, plan.segments, from);
+        return from > 0 && plan.wildcards > 0 ? [v] : v;
       }
-      const out: unknown[] = [];
-      collectPath(at.root, at.plan.segments, at.from, out);
-      return out.filter((v) => v !== undefined);
+      return collectDefined(at, plan.segments, from);
     },
     members(rt, root, out) {
-      const at = locate(rt, root);
-      if (at) countMembers(at.root, at.plan.segments, at.from, out);
+      const plan = picker(rt, root);
+      if (!plan) return;
+      const from = locate(rt, root, plan);
+      countMembers(locRoot, plan.segments, from, out);
     },
     plan: (rt, root) => picker(rt, root),
   };
+}
+
+/** `field()` of a `[*]` path: the selected values that exist. */
+function collectDefined(root: unknown, segments: readonly Segment[], from: number): unknown[] {
+  const out: unknown[] = [];
+  collectPath(root, segments, from, out);
+  let missing = false;
+  for (let i = 0; i < out.length; i++) if (out[i] === undefined) missing = true;
+  return missing ? out.filter((v) => v !== undefined) : out;
 }

@@ -23,3 +23,24 @@ export { parseExpression, parseStringValue, isExpression } from './expression-pa
 export type { Expr } from './expression-parser.js';
 export { runPolicyTests } from './testing/runner.js';
 export type { PolicyTestOptions, PolicyTestReport, PolicyTestFailure, CorpusSkip } from './testing/runner.js';
+// Assignments, initiatives, exemptions, policy states, summaries, scans, remediation and Deny what-if.
+export { normalizeAssignment, assignmentApplies, assignmentAppliesTo, resourceFacts, ScopeChains, resourceSelectorsMatch, clauseMatches, overridesFor, effectOverride, nonComplianceMessage, normalizeLocation, scopeOfId } from './assignments.js';
+export type { PolicyAssignment, NormalizedAssignment, ResourceFacts, ResourceSelector, ResourceSelectorClause, AssignmentOverride, OverrideSelector, NonComplianceMessage } from './assignments.js';
+export { normalizeExemption, isExpired, ExemptionIndex } from './exemptions.js';
+export type { PolicyExemption, NormalizedExemption } from './exemptions.js';
+export { resolveAssignment, initiativeParameters, PolicyCompiler, definitionsFromList } from './initiatives.js';
+export type { DefinitionSource, PolicySetDefinition, PolicyDefinitionReference, PolicyDefinitionGroup, ResolvedReference, ResolvedAssignment, DefinitionInfo, CompiledReference } from './initiatives.js';
+export { ROLLUP_ORDER, rollUp, compareStates } from './states.js';
+export type { PolicyStateRecord, PolicyComplianceState } from './states.js';
+export { summarizeStates, computeResults } from './summary.js';
+export type { PolicyStatesSummary, PolicyAssignmentSummary, PolicyDefinitionSummary, PolicyGroupSummary, SummaryResults, ComplianceCount, SummarizeOptions } from './summary.js';
+export { EstateIndex, EXTENSION_TYPES } from './estate-host.js';
+export type { ArmResource } from './estate-host.js';
+export { PolicyScanner, evaluateEstate, isEvaluatedType } from './scan.js';
+export type { ScanOptions, ScanResult, NotEvaluatedReason, NotEvaluatedEntry, CompileErrorEntry } from './scan.js';
+export { createRemediation, applyModify, applyAppend, planDeployment, deployTemplate, fieldPath } from './remediation.js';
+export type { RemediationOptions, RemediationRecord, RemediationResult, RemediationChange, DeploymentPlan, ResourceDiscoveryMode, ModifyOperation } from './remediation.js';
+export { denyWhatIf, effectAllows } from './what-if.js';
+export type { DenyWhatIfOptions, DenyWhatIfResult, WhatIfGroup, WhatIfResource } from './what-if.js';
+export { evaluateTemplateValue, TemplateError } from './template-eval.js';
+export type { TemplateEnv } from './template-eval.js';

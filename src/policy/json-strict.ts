@@ -49,3 +49,108 @@ export function findDuplicateKey(text: string): { key: string; offset: number } 
   }
   return undefined;
 }
+
+/**
+ * Where a JSON text stops being JSON: the offset and the path of the value being read there (`['properties',
+ * 'policyRule', 'if', 'allOf', 1]`). Used only after JSON.parse failed, to give the error a location.
+ */
+export function locateJsonError(text: string): { offset: number; path: Array<string | number>; message: string } | undefined {
+  let i = 0;
+  const path: Array<string | number> = [];
+  const fail = (message: string): never => {
+    throw { offset: i, path: [...path], message };
+  };
+  const ws = () => {
+    while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++;
+  };
+  const str = (): string => {
+    const start = i;
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text[i] === '\\') i++;
+      else if (text.charCodeAt(i) < 0x20) fail('control character in string');
+      i++;
+    }
+    if (i >= text.length) fail('unterminated string');
+    i++;
+    try {
+      return JSON.parse(text.slice(start, i)) as string;
+    } catch {
+      i = start;
+      return fail('invalid string escape');
+    }
+  };
+  const value = (depth: number): void => {
+    if (depth > 1000) fail('nesting too deep');
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail("expected a property name in double quotes");
+        const key = str();
+        ws();
+        if (text[i] !== ':') fail("expected ':'");
+        i++;
+        path.push(key);
+        value(depth + 1);
+        path.pop();
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === '}') {
+          i++;
+          return;
+        }
+        fail("expected ',' or '}'");
+      }
+    }
+    if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
+      for (let n = 0; ; n++) {
+        path.push(n);
+        value(depth + 1);
+        path.pop();
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === ']') {
+          i++;
+          return;
+        }
+        fail("expected ',' or ']'");
+      }
+    }
+    if (c === '"') {
+      str();
+      return;
+    }
+    const m = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
+    if (!m) fail(c === undefined ? 'unexpected end of text' : `unexpected '${c}'`);
+    i += (m as RegExpExecArray)[0].length;
+  };
+  try {
+    value(0);
+    ws();
+    if (i < text.length) fail('unexpected text after the JSON value');
+    return undefined;
+  } catch (e) {
+    if (e && typeof e === 'object' && 'offset' in e) return e as { offset: number; path: Array<string | number>; message: string };
+    throw e;
+  }
+}

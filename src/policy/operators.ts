@@ -5,7 +5,7 @@
  */
 import { EvaluationError } from './errors.js';
 import { compileLike, compileMatch } from './match.js';
-import { booleanString, fold, hasKeyInsensitive, isObject, numericString, ownEntries, typeOf } from './value.js';
+import { booleanString, fold, foldEquals, hasKeyInsensitive, isObject, numericString, ownEntries, typeOf } from './value.js';
 import { parseDateTime } from './functions/dates.js';
 
 export const OPERATORS = [
@@ -45,7 +45,7 @@ export function policyEquals(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   const ta = typeof a;
   const tb = typeof b;
-  if (ta === 'string' && tb === 'string') return fold(a as string) === fold(b as string);
+  if (ta === 'string' && tb === 'string') return foldEquals(a as string, fold(b as string));
   if (ta === 'string') return coerceEquals(a as string, b);
   if (tb === 'string') return coerceEquals(b as string, a);
   if (Array.isArray(a)) {
@@ -79,7 +79,7 @@ function coerceEquals(s: string, other: unknown): boolean {
 function equalsTo(rhs: unknown): (lhs: unknown) => boolean {
   if (typeof rhs === 'string') {
     const f = fold(rhs);
-    return (lhs) => (typeof lhs === 'string' ? lhs === rhs || fold(lhs) === f : policyEquals(lhs, rhs));
+    return (lhs) => (typeof lhs === 'string' ? lhs === rhs || foldEquals(lhs, f) : policyEquals(lhs, rhs));
   }
   return (lhs) => policyEquals(lhs, rhs);
 }
@@ -139,6 +139,35 @@ export function policyCompare(a: unknown, b: unknown): number | undefined {
     return fa < fb ? -1 : fa > fb ? 1 : 0;
   }
   return undefined;
+}
+
+/**
+ * `policyCompare(lhs, rhs)` with a constant right-hand side analysed once (number, date, folded string). The last
+ * left-hand side and its result are remembered: rules compare `requestContext().apiVersion` over and over.
+ */
+function prepareCompare(b: unknown): (a: unknown) => number | undefined {
+  if (typeof b !== 'string') return (a) => policyCompare(a, b);
+  const bNum = numericString(b);
+  const bDate = DATE_LIKE.test(b) ? parseDateTime(b) : undefined;
+  const bFold = fold(b);
+  let lastA: unknown = prepareCompare;
+  let lastC: number | undefined;
+  return (a) => {
+    if (a === lastA) return lastC;
+    let c: number | undefined;
+    if (typeof a === 'number') c = bNum === undefined ? undefined : a - bNum;
+    else if (typeof a === 'string') {
+      const da = bDate !== undefined && DATE_LIKE.test(a) ? parseDateTime(a) : undefined;
+      if (da !== undefined && bDate !== undefined) c = da.ms - bDate.ms;
+      else {
+        const fa = fold(a);
+        c = fa < bFold ? -1 : fa > bFold ? 1 : 0;
+      }
+    } else c = undefined;
+    lastA = a;
+    lastC = c;
+    return c;
+  };
 }
 
 function existsValue(rhs: unknown): boolean | undefined {
@@ -234,8 +263,43 @@ export function constantTest(op: OperatorName, rhs: unknown): (lhs: unknown) => 
     }
     case 'exists': {
       const want = existsValue(rhs);
-      if (want !== undefined) return (l) => (l !== undefined && l !== null) === want;
+      if (want !== undefined) return want ? (l) => l !== undefined && l !== null : (l) => l === undefined || l === null;
       break;
+    }
+    case 'contains':
+    case 'notContains': {
+      if (typeof rhs !== 'string') break;
+      const f = fold(rhs);
+      const has = (l: unknown) => (typeof l === 'string' ? fold(l).includes(f) : containsValue(l, rhs));
+      return op === 'contains' ? has : (l) => !has(l);
+    }
+    case 'less':
+    case 'lessOrEquals':
+    case 'greater':
+    case 'greaterOrEquals': {
+      const c = prepareCompare(rhs);
+      switch (op) {
+        case 'less':
+          return (l) => {
+            const x = c(l);
+            return x !== undefined && x < 0;
+          };
+        case 'lessOrEquals':
+          return (l) => {
+            const x = c(l);
+            return x !== undefined && x <= 0;
+          };
+        case 'greater':
+          return (l) => {
+            const x = c(l);
+            return x !== undefined && x > 0;
+          };
+        default:
+          return (l) => {
+            const x = c(l);
+            return x !== undefined && x >= 0;
+          };
+      }
     }
     default:
       break;

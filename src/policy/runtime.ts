@@ -1,7 +1,7 @@
 /** What one evaluation carries: the resource, the caller's context and the count frames. */
 import type { AliasCatalog } from '../catalog/index.js';
 import type { PathPlan } from './paths.js';
-import type { JsonObject } from './value.js';
+import { getKey, type JsonObject } from './value.js';
 
 /** A related-resource lookup for AuditIfNotExists / DeployIfNotExists. */
 export interface RelatedResourceQuery {
@@ -38,6 +38,11 @@ export interface EvaluationContext {
   /** Evaluation time; `utcNow()` reads it. */
   now?: Date;
   host?: PolicyHost;
+  /**
+   * When true, results carry `evaluationDetails` (which conditions decided, with observed and expected values).
+   * Off by default: computing them re-walks the rule, so scans ask only for the results they show.
+   */
+  reasons?: boolean;
 }
 
 /** A count frame: the member being tested and, for field counts, the path that selected it. */
@@ -46,6 +51,14 @@ export interface Frame {
   plan?: PathPlan;
 }
 
+let epochs = 0;
+
+/**
+ * The state of one evaluation. A scan evaluates many definitions against one resource in a row, so `evaluate`
+ * reuses the Runtime of the previous call when the resource and context are the same objects: the resource's
+ * normalised view (lower-cased type, normalised location, fullName, Indexed eligibility) is computed once per
+ * resource, not once per definition.
+ */
 export class Runtime {
   /** The evaluated resource (what `field()` reads). */
   readonly resource: JsonObject;
@@ -53,25 +66,94 @@ export class Runtime {
   target: JsonObject;
   /** Lower-cased type of `target`, for per-type alias paths. */
   typeKey: string;
-  readonly apiVersion: string | undefined;
+  apiVersion: string | undefined;
   readonly frames: Frame[] = [];
-  readonly context: EvaluationContext;
+  context: EvaluationContext;
   valueCountIterations = 0;
+  /** Identifies one evaluation (field readers memoise values per epoch). */
+  epoch = ++epochs;
+  /** True while an evaluation uses this runtime (a re-entrant evaluate gets a fresh one). */
+  busy = false;
+  /** Lower-cased type of `resource` and the raw type string it was computed from. */
+  resourceTypeKey: string;
+  private typeSource: unknown;
   private nowValue: Date | undefined;
+  private locationSource: unknown;
+  private locationValue: unknown;
+  private fullNameSource: unknown = Runtime;
+  private fullNameValue: unknown;
+  /** Indexed-mode eligibility, memoised per alias catalog. */
+  indexedCatalog: unknown = Runtime;
+  indexedValue = false;
 
   constructor(resource: JsonObject, context: EvaluationContext) {
     this.resource = resource;
     this.target = resource;
     const type = resource.type;
-    this.typeKey = typeof type === 'string' ? type.toLowerCase() : '';
+    this.typeSource = type;
+    this.resourceTypeKey = typeof type === 'string' ? type.toLowerCase() : '';
+    this.typeKey = this.resourceTypeKey;
     this.apiVersion = context.apiVersion?.toLowerCase();
     this.context = context;
+  }
+
+  /** Prepares the runtime for another evaluation of the same resource (which may have been changed since). */
+  reset(context: EvaluationContext): void {
+    if (context !== this.context) {
+      this.context = context;
+      this.apiVersion = context.apiVersion?.toLowerCase();
+      this.nowValue = undefined;
+    }
+    const type = this.resource.type;
+    if (type !== this.typeSource) {
+      this.typeSource = type;
+      this.resourceTypeKey = typeof type === 'string' ? type.toLowerCase() : '';
+      this.indexedCatalog = Runtime;
+    }
+    this.epoch = ++epochs;
+    this.target = this.resource;
+    this.typeKey = this.resourceTypeKey;
+    this.frames.length = 0;
+    this.valueCountIterations = 0;
   }
 
   now(): Date {
     if (this.nowValue === undefined) this.nowValue = this.context.now ?? new Date();
     return this.nowValue;
   }
+
+  /** `location` of the evaluated resource, normalised (`East US 2` → `eastus2`), memoised. */
+  location(): unknown {
+    const loc = getKey(this.resource, 'location', 'location');
+    if (loc !== this.locationSource || this.locationValue === undefined) {
+      this.locationSource = loc;
+      this.locationValue = normaliseLocation(loc);
+    }
+    return this.locationValue;
+  }
+
+  /** `fullName` of the evaluated resource, memoised on its id and name. */
+  fullName(compute: (root: unknown) => unknown): unknown {
+    const key = this.resource.id;
+    if (key !== this.fullNameSource || typeof key !== 'string') {
+      this.fullNameSource = key;
+      this.fullNameValue = compute(this.resource);
+    }
+    return this.fullNameValue;
+  }
+}
+
+export function normaliseLocation(loc: unknown): unknown {
+  if (typeof loc !== 'string') return loc;
+  let plain = true;
+  for (let i = 0; i < loc.length; i++) {
+    const c = loc.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c === 32 || c === 9 || c === 10 || c === 13 || c > 127) {
+      plain = false;
+      break;
+    }
+  }
+  return plain ? loc : loc.replace(/\s+/g, '').toLowerCase();
 }
 
 /** Compile-time options shared by the stages. */

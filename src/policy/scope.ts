@@ -34,6 +34,10 @@ export interface Scope {
   conditions: number;
   /** Lower-cased types a `field: type` condition can match, collected for indexing (undefined = any). */
   fieldsUsed: Set<string>;
+  /** Compiling `then.details` (where `uniqueString` and `guid` are available). */
+  readonly inDetails?: boolean;
+  /** Field readers outside counts, shared by lower-cased field name within one definition. */
+  readers?: Map<string, FieldReader>;
 }
 
 export function report(scope: Scope, code: PolicyErrorCode, message: string, path: ReadonlyArray<string | number>): void {

@@ -14,15 +14,32 @@ export function isObject(value: unknown): value is JsonObject {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
+/** True when every UTF-16 unit of `value` is ASCII. */
+export function isAscii(value: string): boolean {
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
 
 /**
  * Unicode case folding as .NET's InvariantCultureIgnoreCase compares strings: `ß` ≡ `ss`, `ﬃ` ≡ `ffi`,
  * `Σ`/`σ`/`ς` ≡ `σ`. ASCII strings take the cheap path.
  */
 export function fold(value: string): string {
-  if (ASCII.test(value)) return value.toLowerCase();
+  if (isAscii(value)) return value.toLowerCase();
   return value.toUpperCase().toLowerCase().replace(/ς/g, 'σ');
+}
+
+/**
+ * `fold(value) === folded`, without folding when it cannot be equal: an ASCII `value` folds to a string of its own
+ * length, so a length difference settles it.
+ */
+export function foldEquals(value: string, folded: string): boolean {
+  if (value.length === folded.length) {
+    const lower = value.toLowerCase();
+    if (lower === folded) return true;
+    if (isAscii(value)) return false;
+  } else if (isAscii(value)) return false;
+  return fold(value) === folded;
 }
 
 /** Case-insensitive own-property read; `__proto__` and friends are read only when they are own data. */
@@ -30,8 +47,9 @@ export function getKey(object: unknown, key: string, lowerKey?: string): unknown
   if (!isObject(object)) return undefined;
   if (hasOwn.call(object, key)) return object[key];
   const lower = lowerKey ?? key.toLowerCase();
+  const n = lower.length;
   for (const k in object) {
-    if (hasOwn.call(object, k) && k.toLowerCase() === lower) return object[k];
+    if (k.length === n && k.toLowerCase() === lower && hasOwn.call(object, k)) return object[k];
   }
   return undefined;
 }

@@ -109,6 +109,20 @@ describe('estate loaders: every input format', () => {
     expect(isWithin('/providers/Microsoft.Management/managementGroups/contoso-root', ResourceId.parse(rows.corp.id), tree)).toBe(true);
   });
 
+  it('decodes multi-byte UTF-8 split across read chunks (JSON Lines and JSON arrays)', async () => {
+    const many: Array<Record<string, unknown>> = [rows.tenantRoot, rows.root, rows.corp, rows.sub, rows.rg];
+    for (let i = 0; i < 3000; i++) {
+      // odd padding lengths shift the multi-byte characters across the 1 MiB chunk boundaries
+      many.push({ ...rows.storage, id: `${rows.storage.id}u${i}`, name: `st${i}`, tags: { note: 'é€😀'.repeat(40) + 'x'.repeat(i % 7), owner: 'Zoë Ångström' } });
+    }
+    const fromLines = await collect([file('utf8.jsonl', jsonl(many))]);
+    const fromArray = await collect([file('utf8.json', JSON.stringify(many))]);
+    for (const records of [fromLines, fromArray]) {
+      expect(records).toHaveLength(many.length);
+      records.forEach((record, index) => expect(record.row).toEqual(many[index]));
+    }
+  });
+
   it('streams a JSON array larger than one read chunk with elements split across chunks', async () => {
     const many = [rows.tenantRoot, rows.root, rows.corp, rows.sub, rows.rg];
     for (let i = 0; i < 4000; i++) {

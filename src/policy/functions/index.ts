@@ -10,7 +10,7 @@ import { formatFunctions } from './format.js';
 import { ipFunctions } from './ip.js';
 import { logicFunctions } from './logic.js';
 import { numericFunctions } from './numeric.js';
-import { stringFunctions } from './strings.js';
+import { detailsOnlyFunctions, stringFunctions } from './strings.js';
 import type { FunctionDef } from './types.js';
 
 export type { FunctionDef, FunctionEnv } from './types.js';
@@ -57,7 +57,15 @@ const ALL: FunctionDef[] = [
   ...dateFunctions,
   ...ipFunctions,
   ...formatFunctions,
+  ...detailsOnlyFunctions,
 ];
+
+/**
+ * Lower-cased names of functions available only in `then.details` (`uniqueString`, `guid`): built-in definitions
+ * name related resources with them (Guest Configuration assignments), while Microsoft's conformance corpus rejects
+ * them in `if` conditions.
+ */
+export const DETAILS_ONLY_FUNCTIONS = new Set(detailsOnlyFunctions.map((f) => f.name.toLowerCase()));
 
 const TABLE = new Map<string, FunctionDef>(ALL.map((f) => [f.name.toLowerCase(), f]));
 

@@ -1,4 +1,5 @@
 /** String functions (ARM template semantics; case-insensitive where ARM documents it). */
+import { createHash } from 'node:crypto';
 import { fnError, LIMITS } from '../errors.js';
 import { fold } from '../value.js';
 import { argArray, argInt, argString, def, type FunctionDef } from './types.js';
@@ -136,3 +137,95 @@ function decodeBase64(fn: string, s: string): string {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 === 1) throw fnError(`${fn}() value is not base64`);
   return Buffer.from(clean, 'base64').toString('utf8');
 }
+
+/**
+ * ARM's `uniqueString(...)`: the arguments joined with `-`, hashed with the 64-bit MurmurHash variant ARM uses
+ * (MurmurHash3 x86 lanes 1–2, seed 0, over the UTF-8 bytes), and the hash's 65 high-order bits written as 13
+ * characters of base32 (`a`–`z`, `2`–`7`). Reimplemented from the published descriptions of ARM's template engine
+ * (as PSRule for Azure and Bicep's evaluator reproduce it); deterministic in any case.
+ */
+export function armUniqueString(args: string[]): string {
+  let hash = murmur64(Buffer.from(args.join('-'), 'utf8'));
+  const charset = 'abcdefghijklmnopqrstuvwxyz234567';
+  let out = '';
+  for (let i = 0; i < 13; i++) {
+    out += charset[Number(hash >> 59n)];
+    hash = (hash << 5n) & 0xffffffffffffffffn;
+  }
+  return out;
+}
+
+function rotl(x: number, r: number): number {
+  return ((x << r) | (x >>> (32 - r))) >>> 0;
+}
+
+function fmix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** The 64-bit MurmurHash of ARM's template functions (two 32-bit lanes over 8-byte blocks). */
+export function murmur64(data: Uint8Array, seed = 0): bigint {
+  const c1 = 0x239b961b;
+  const c2 = 0xab0e9789;
+  const length = data.length;
+  let h1 = seed >>> 0;
+  let h2 = seed >>> 0;
+  const u32 = (i: number) => (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24)) >>> 0;
+  let index = 0;
+  while (index + 7 < length) {
+    let k1 = u32(index);
+    let k2 = u32(index + 4);
+    k1 = Math.imul(rotl(Math.imul(k1, c1) >>> 0, 15), c2) >>> 0;
+    h1 = (h1 ^ k1) >>> 0;
+    h1 = (rotl(h1, 19) + h2) >>> 0;
+    h1 = (Math.imul(h1, 5) + 0x561ccd1b) >>> 0;
+    k2 = Math.imul(rotl(Math.imul(k2, c2) >>> 0, 17), c1) >>> 0;
+    h2 = (h2 ^ k2) >>> 0;
+    h2 = (rotl(h2, 13) + h1) >>> 0;
+    h2 = (Math.imul(h2, 5) + 0x0bcaa747) >>> 0;
+    index += 8;
+  }
+  const tail = length - index;
+  if (tail > 0) {
+    let k1 = 0;
+    for (let i = Math.min(tail, 4) - 1; i >= 0; i--) k1 = ((k1 << 8) | data[index + i]) >>> 0;
+    k1 = Math.imul(rotl(Math.imul(k1, c1) >>> 0, 15), c2) >>> 0;
+    h1 = (h1 ^ k1) >>> 0;
+    if (tail > 4) {
+      let k2 = 0;
+      for (let i = tail - 1; i >= 4; i--) k2 = ((k2 << 8) | data[index + i]) >>> 0;
+      k2 = Math.imul(rotl(Math.imul(k2, c2) >>> 0, 17), c1) >>> 0;
+      h2 = (h2 ^ k2) >>> 0;
+    }
+  }
+  h1 = (h1 ^ length) >>> 0;
+  h2 = (h2 ^ length) >>> 0;
+  h1 = (h1 + h2) >>> 0;
+  h2 = (h2 + h1) >>> 0;
+  h1 = fmix(h1);
+  h2 = fmix(h2);
+  h1 = (h1 + h2) >>> 0;
+  h2 = (h2 + h1) >>> 0;
+  return (BigInt(h2) << 32n) | BigInt(h1);
+}
+
+/** ARM's template namespace for `guid()` (a name-based, SHA-1, version 5 UUID). */
+const GUID_NAMESPACE = '11fb06fb-712d-4ddd-98c7-e71bbd588830';
+
+/** ARM's `guid(...)`: RFC 4122 version 5 UUID of the arguments joined with `-` in ARM's template namespace. */
+export function armGuid(args: string[]): string {
+  const ns = Buffer.from(GUID_NAMESPACE.replace(/-/g, ''), 'hex');
+  const hash = createHash('sha1').update(ns).update(Buffer.from(args.join('-'), 'utf8')).digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** Functions Azure accepts in `then.details` (existence lookups, deployments) but not in `if` conditions. */
+export const detailsOnlyFunctions: FunctionDef[] = [
+  def('uniqueString', 1, Infinity, (a) => armUniqueString(a.map((x, i) => argString('uniqueString', x, i)))),
+  def('guid', 1, Infinity, (a) => armGuid(a.map((x, i) => argString('guid', x, i)))),
+];

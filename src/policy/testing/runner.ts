@@ -4,6 +4,8 @@
  * rule cases   file: `aliases?`, `policy_rule?` | `policy_definition?`, `cases: [{note, policy_rule | policy_definition,
  *              resource, parameters, context, request_context, api_version, host_await[{key?, resource_type?, response}],
  *              want_effect | want_undefined | want_details | want_parse_error | want_compile_error | want_error, skip}]`
+ *              Palisade extensions: file-level `aliases` given inline (an object or array), `want_state` (the compliance state), `want_error_code` and `want_error_path`
+ *              (the code and JSON path of a compile error, or the code of an evaluation error)
  * function cases  file: `builtin: azure.policy.fn.<snake_name>`, `cases: [{note, args, want | want_error | want_null |
  *              want_undefined}]`
  *
@@ -112,7 +114,10 @@ export function runPolicyTests(paths: string[], options: PolicyTestOptions = {})
     }
     report.files++;
     let aliases: AliasCatalog | undefined;
-    if (typeof doc.aliases === 'string') {
+    if (isObject(doc.aliases) || Array.isArray(doc.aliases)) {
+      // Palisade extension: an alias table inline (ARM provider format, with capabilities, or the namespace format).
+      aliases = AliasCatalog.fromJson(doc.aliases, file);
+    } else if (typeof doc.aliases === 'string') {
       const aliasFile = resolve(dirname(file), '..', 'aliases', doc.aliases);
       aliases = aliasCache.get(aliasFile);
       if (!aliases) {
@@ -175,11 +180,19 @@ function runRuleCase(doc: Record<string, unknown>, c: Case, aliases: AliasCatalo
     parameters: isObject(c.parameters) ? c.parameters : undefined,
   });
   if (compiled.kind === 'errors') {
-    if (wantParseError || wantCompileError) return undefined;
+    if (wantParseError || wantCompileError) {
+      // Palisade extensions: the error's code and its JSON path inside the definition.
+      const listing = compiled.errors.map((e) => `${e.code} ${e.location?.path ?? ''}`).join('; ');
+      if (typeof c.want_error_code === 'string' && !compiled.errors.some((e) => e.code === c.want_error_code)) return `expected error code ${c.want_error_code}, got ${listing}`;
+      if (typeof c.want_error_path === 'string' && !compiled.errors.some((e) => e.location?.path === c.want_error_path && (typeof c.want_error_code !== 'string' || e.code === c.want_error_code))) {
+        return `expected an error at ${c.want_error_path}, got ${listing}`;
+      }
+      return undefined;
+    }
     return `unexpected compile errors:\n${compiled.errors.map((e) => `${e.code} ${e.location?.path ?? ''}: ${e.message}`).join('\n')}`;
   }
   if (wantParseError || wantCompileError) return `expected a ${wantParseError ? 'parse' : 'compile'} error, but the policy compiled`;
-  const expects = ['want_effect', 'want_undefined', 'want_details', 'want_error'].some((k) => k in c);
+  const expects = ['want_effect', 'want_undefined', 'want_details', 'want_error', 'want_state'].some((k) => k in c);
   if (!expects) return undefined; // a compile-only case
 
   const resource = isObject(c.resource) ? { ...c.resource } : {};
@@ -203,7 +216,13 @@ function runRuleCase(doc: Record<string, unknown>, c: Case, aliases: AliasCatalo
   const context: EvaluationContext = { ...(ctx as EvaluationContext), apiVersion, host, now };
   const result = evaluate(compiled, resource, context);
   const got = `effect=${result.effect ?? '<none>'} state=${result.state}${result.error ? ` error=${result.error.code}: ${result.error.message}` : ''}`;
-  if (c.want_error === true) return result.state === 'Error' ? undefined : `expected an evaluation error, got ${got}`;
+  // Palisade extension: the compliance state (Compliant / NonCompliant / NotApplicable / Unknown / Disabled ...).
+  if (typeof c.want_state === 'string' && result.state !== c.want_state) return `expected state ${c.want_state}, got ${got}`;
+  if (c.want_error === true) {
+    if (result.state !== 'Error') return `expected an evaluation error, got ${got}`;
+    if (typeof c.want_error_code === 'string' && result.error?.code !== c.want_error_code) return `expected error code ${c.want_error_code}, got ${got}`;
+    return undefined;
+  }
   if (c.want_undefined === true) {
     return result.effect === undefined && result.state !== 'Error' ? undefined : `expected no effect, got ${got}`;
   }
