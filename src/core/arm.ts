@@ -22,3 +22,14 @@ export interface ArgRow {
   properties?: Record<string, unknown> | null;
   [extra: string]: unknown;
 }
+
+/** The Azure Resource Graph tables an estate is made of. */
+export const ARG_TABLES = [
+  'resources',
+  'resourcecontainers',
+  'authorizationresources',
+  'securityresources',
+  'policyresources',
+] as const;
+
+export type ArgTable = (typeof ARG_TABLES)[number];

@@ -7,4 +7,5 @@ export type { ErrorKind, ErrorDetail, SourceLocation, PalisadeErrorOptions } fro
 export { systemClock, fixedClock } from './clock.js';
 export type { Clock } from './clock.js';
 export { safeJsonParse, stripDangerousKeys } from './json.js';
-export type { ArgRow } from './arm.js';
+export type { ArgRow, ArgTable } from './arm.js';
+export { ARG_TABLES } from './arm.js';

@@ -2,15 +2,10 @@
  * The estate is a set of Azure Resource Graph rows. These are the ARG tables Palisade reads; a row's table
  * decides where it is stored, its `type` decides what it means.
  */
-export const ARG_TABLES = [
-  'resources',
-  'resourcecontainers',
-  'authorizationresources',
-  'securityresources',
-  'policyresources',
-] as const;
+import { ARG_TABLES, type ArgTable } from '../core/index.js';
 
-export type ArgTable = (typeof ARG_TABLES)[number];
+export { ARG_TABLES };
+export type { ArgTable };
 
 export function isArgTable(value: string): value is ArgTable {
   return (ARG_TABLES as readonly string[]).includes(value);

@@ -2,18 +2,12 @@
  * The store's public types. The store depends on `core` only: the record shape below is structural, so the
  * estate loader's `EstateRecord` fits it; the returned rows are typed as core's `ArgRow`.
  */
-import type { ArgRow } from '../core/index.js';
+import { ARG_TABLES, type ArgRow, type ArgTable } from '../core/index.js';
 
-/** The Azure Resource Graph tables the estate holds (same list as `ARG_TABLES` in src/estate/types.ts). */
-export const STORE_ARG_TABLES = [
-  'resources',
-  'resourcecontainers',
-  'authorizationresources',
-  'securityresources',
-  'policyresources',
-] as const;
+/** The Azure Resource Graph tables the estate holds. */
+export const STORE_ARG_TABLES = ARG_TABLES;
 
-export type StoreArgTable = (typeof STORE_ARG_TABLES)[number];
+export type StoreArgTable = ArgTable;
 
 /** The fields of an ARG row the store indexes; everything else is kept in the row JSON. */
 export interface StoreRow {
