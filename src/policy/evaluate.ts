@@ -107,7 +107,9 @@ function runtimeFor(resource: JsonObject, context: EvaluationContext): Runtime {
  * be of a proxy type (child settings, extension resources), which Indexed skips.
  */
 function indexedEligible(policy: CompiledPolicy, rt: Runtime): boolean {
-  if (rt.indexedCatalog === policy.aliases) return rt.indexedValue;
+  const location = getKey(rt.resource, 'location', 'location');
+  if (rt.indexedCatalog === policy.aliases && rt.indexedLocation === location) return rt.indexedValue;
+  rt.indexedLocation = location;
   const typeKey = rt.resourceTypeKey;
   let ok: boolean;
   if (NOT_INDEXED.has(typeKey)) ok = false;
@@ -115,8 +117,7 @@ function indexedEligible(policy: CompiledPolicy, rt: Runtime): boolean {
     const caps = policy.aliases?.capabilitiesOf(typeKey);
     if (caps) ok = caps.supportsTags && caps.supportsLocation;
     else {
-      const loc = getKey(rt.resource, 'location', 'location');
-      ok = typeof getKey(rt.resource, 'id', 'id') !== 'string' || (typeof loc === 'string' && loc !== '');
+      ok = typeof getKey(rt.resource, 'id', 'id') !== 'string' || (typeof location === 'string' && location !== '');
     }
   }
   rt.indexedCatalog = policy.aliases;

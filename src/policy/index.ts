@@ -44,3 +44,6 @@ export { denyWhatIf, effectAllows } from './what-if.js';
 export type { DenyWhatIfOptions, DenyWhatIfResult, WhatIfGroup, WhatIfResource } from './what-if.js';
 export { evaluateTemplateValue, TemplateError } from './template-eval.js';
 export type { TemplateEnv } from './template-eval.js';
+export { explain } from './evaluate.js';
+export type { ExpressionEvaluationDetails, PolicyEvaluationDetails } from './evaluate.js';
+export type { ConditionNode } from './conditions.js';

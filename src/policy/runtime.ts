@@ -85,6 +85,7 @@ export class Runtime {
   /** Indexed-mode eligibility, memoised per alias catalog. */
   indexedCatalog: unknown = Runtime;
   indexedValue = false;
+  indexedLocation: unknown;
 
   constructor(resource: JsonObject, context: EvaluationContext) {
     this.resource = resource;

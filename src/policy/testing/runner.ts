@@ -4,7 +4,7 @@
  * rule cases   file: `aliases?`, `policy_rule?` | `policy_definition?`, `cases: [{note, policy_rule | policy_definition,
  *              resource, parameters, context, request_context, api_version, host_await[{key?, resource_type?, response}],
  *              want_effect | want_undefined | want_details | want_parse_error | want_compile_error | want_error, skip}]`
- *              Palisade extensions: file-level `aliases` given inline (an object or array), `want_state` (the compliance state), `want_error_code` and `want_error_path`
+ *              Palisade extensions: file-level `aliases` given inline (an object or array) and `unknown_aliases: error`, `want_state` (the compliance state), `want_error_code` and `want_error_path`
  *              (the code and JSON path of a compile error, or the code of an evaluation error)
  * function cases  file: `builtin: azure.policy.fn.<snake_name>`, `cases: [{note, args, want | want_error | want_null |
  *              want_undefined}]`
@@ -176,7 +176,7 @@ function runRuleCase(doc: Record<string, unknown>, c: Case, aliases: AliasCatalo
   const wantCompileError = c.want_compile_error === true;
   const compiled = compileDefinition(source, {
     aliases,
-    unknownAliases: 'path',
+    unknownAliases: doc.unknown_aliases === 'error' ? 'error' : 'path',
     parameters: isObject(c.parameters) ? c.parameters : undefined,
   });
   if (compiled.kind === 'errors') {
