@@ -51,3 +51,9 @@ export { DEFAULT_CATALOG_DIR, PolicyCatalog, loadCatalog } from './loader.js';
 export { sortKeys, stableStringify } from './stable-json.js';
 export { jsonErrorPosition } from './json-position.js';
 export type { JsonErrorPosition } from './json-position.js';
+// Posture catalog (catalog/posture): recommendation metadata, secure score controls, regulatory standards.
+export { MCSB_INITIATIVE_ID, PALISADE_POSTURE_NAMESPACE, RECOMMENDATION_CATEGORIES, SEVERITIES, palisadeAssessmentKey, palisadeControlId, uuidV5 } from './posture-types.js';
+export type { AssessmentKeySource, ControlBasis, ImpactLevel, PostureCatalogData, RecommendationCategory, RecommendationMetadata, RecommendationSeverity, RegulatoryStandardData, SecureScoreControlDefinitionData } from './posture-types.js';
+export { POSTURE_CATALOG_FORMAT, POSTURE_GENERATED_FILES, buildPostureCatalog, policyAssessmentKey } from './posture-build.js';
+export type { PostureBuildInput, PostureBuildResult, RecommendationMapping, SecureScoreSource } from './posture-build.js';
+export { PostureCatalog, loadPostureCatalog } from './posture-loader.js';

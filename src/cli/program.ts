@@ -7,6 +7,12 @@ import { accountCommands } from './commands/account.js';
 import { catalogCommands } from './commands/catalog.js';
 import { estateCommands } from './commands/estate.js';
 import { policyCommand } from './commands/policy-definitions.js';
+import { policyAssignmentCommand } from './commands/policy-assignments.js';
+import { policyExemptionCommand } from './commands/policy-exemptions.js';
+import { policyStateCommand } from './commands/policy-states.js';
+import { policyRemediationCommand } from './commands/policy-remediations.js';
+import { policyWhatIfCommand } from './commands/policy-what-if.js';
+import { policyTestCommand } from './commands/policy-test.js';
 import { resourceCommands } from './commands/resource.js';
 import { sampleCommand } from './commands/sample.js';
 import { startCommand } from './commands/start.js';
@@ -67,7 +73,14 @@ export function buildProgram(io: CliIO, contexts: CommandContext[]): Command {
       outputError: () => undefined, // errors are printed by main() in az style
     });
 
-  for (const command of [sampleCommand(run), estateCommands(run), resourceCommands(run), accountCommands(run), startCommand(run), catalogCommands(run), policyCommand(run)]) {
+  for (const command of [sampleCommand(run), estateCommands(run), resourceCommands(run), accountCommands(run), startCommand(run), catalogCommands(run), policyCommand(run, [
+      policyAssignmentCommand(run),
+      policyExemptionCommand(run),
+      policyStateCommand(run),
+      policyRemediationCommand(run),
+      policyWhatIfCommand(run),
+      policyTestCommand(run),
+    ])]) {
     program.addCommand(command);
   }
   inheritSettings(program);

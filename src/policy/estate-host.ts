@@ -49,13 +49,47 @@ const ASSESSMENTS = 'microsoft.security/assessments';
 const SUBSCRIPTION_TYPE = 'microsoft.resources/subscriptions';
 const RG_TYPE = 'microsoft.resources/subscriptions/resourcegroups';
 
-interface Entry {
-  resource: ArmResource;
-  key: string;
-  typeKey: string;
+/** A resource as the index holds it: the row and what the scanner needs without re-parsing its id. */
+export interface IndexedResource {
+  readonly resource: ArmResource;
+  /** canonicalKey(resource.id) */
+  readonly key: string;
+  /** Lower-cased type. */
+  readonly typeKey: string;
+  /** A small integer per distinct type (dense, from 0). */
+  readonly typeId: number;
+  /** A small integer per resource key (dense, from 0; kept when the resource is replaced, never reused). */
+  readonly slot: number;
+  /**
+   * The key of the resource group (`/subscriptions/s/resourcegroups/g`) or subscription (`/subscriptions/s`) whose
+   * id is a prefix of this resource's key (the resource group or subscription itself for a container row); `''`
+   * for resources outside any subscription.
+   */
+  readonly containerKey: string;
+}
+
+interface Entry extends IndexedResource {
   /** Lower-cased names to match `details.name` against (name, last id segment, full name). */
   names: string[];
-  buckets: string[];
+  /** Where lookups find it: parent key, subscription, `subscription/resource group` (lower-cased; undefined = none). */
+  parentKey: string | undefined;
+  sub: string | undefined;
+  group: string | undefined;
+  /** Its children and extension resources by type (the `parents` level's map for its key). */
+  children: Map<string, Set<Entry>> | undefined;
+}
+
+/** scope (parent key, subscription or `sub/rg`) → type → the resources there. */
+type Level = Map<string, Map<string, Set<Entry>>>;
+
+/** The resource-group or subscription key a canonical key lies in (see `IndexedResource.containerKey`). */
+export function containerKeyOf(key: string): string {
+  if (!key.startsWith('/subscriptions/')) return '';
+  const s = key.indexOf('/', 15);
+  if (s < 0) return key;
+  if (!key.startsWith('/resourcegroups/', s)) return key.slice(0, s);
+  const g = key.indexOf('/', s + 16);
+  return g < 0 ? key : key.slice(0, g);
 }
 
 function str(v: unknown): string | undefined {
@@ -70,11 +104,28 @@ function fullNameOf(id: ResourceId): string {
 
 export class EstateIndex implements PolicyHost {
   private readonly entries = new Map<string, Entry>();
-  private readonly buckets = new Map<string, Set<string>>();
+  private readonly parents: Level = new Map();
+  private readonly subs: Level = new Map();
+  private readonly groups: Level = new Map();
+  /** Interned lower-cased types, subscriptions and `sub/rg` keys (one string each, shared by every entry). */
+  private readonly interned = new Map<string, string>();
+  private readonly typeIds = new Map<string, number>();
+  private nextSlot = 0;
+  /** Slots of removed keys (a key that comes back gets its slot again). */
+  private readonly retired = new Map<string, number>();
   private readonly assessmentNames = new Map<string, number>();
   private readonly extensionTypes = new Set<string>(EXTENSION_TYPES);
-  /** Lookups made since it was set (dependency keys); the scanner sets and reads it around each resource. */
-  recorder: Set<string> | undefined;
+  /** Lower-cased query strings (types and names of related-resource lookups). */
+  private readonly lowered = new Map<string, string>();
+  /**
+   * Lookups made since it was set (dependency keys); the scanner sets and reads it around each resource. Only
+   * subscription- and resource-group-wide lookups (`s|…`, `g|…`) are recorded: a lookup among the children and
+   * extensions of the evaluated resource itself (`p|<its key>|…`) is implied (a change to a child or extension
+   * re-evaluates its parent), and assessment-name presence (`a|…`) is tracked by the scanner per definition.
+   */
+  recorder: string[] | undefined;
+  /** The resource being evaluated (set by the scanner): its lookups among its children skip the key lookup. */
+  evaluating: IndexedResource | undefined;
 
   constructor(resources: Iterable<ArmResource> = []) {
     for (const r of resources) this.upsert(r);
@@ -86,6 +137,36 @@ export class EstateIndex implements PolicyHost {
 
   get(id: string): ArmResource | undefined {
     return this.entries.get(canonicalKey(id))?.resource;
+  }
+
+  /** The indexed resource by canonical key. */
+  entry(key: string): IndexedResource | undefined {
+    return this.entries.get(key);
+  }
+
+  /** Every indexed resource (insertion order). */
+  indexed(): IterableIterator<IndexedResource> {
+    return this.entries.values();
+  }
+
+  /** Number of distinct type ids handed out (`IndexedResource.typeId` < this). */
+  get typeCount(): number {
+    return this.typeIds.size;
+  }
+
+  /** The slot of a key, also after its resource was removed (undefined for a key never indexed). */
+  slotOf(key: string): number | undefined {
+    return this.entries.get(key)?.slot ?? this.retired.get(key);
+  }
+
+  /** Number of slots handed out (`IndexedResource.slot` < this). */
+  get slotCount(): number {
+    return this.nextSlot;
+  }
+
+  /** Whether the estate holds an assessment (`Microsoft.Security/assessments`) named `name` (any name when undefined). */
+  hasAssessment(name?: string): boolean {
+    return name === undefined ? this.assessmentNames.size > 0 : this.assessmentNames.has(name.toLowerCase());
   }
 
   has(id: string): boolean {
@@ -105,25 +186,20 @@ export class EstateIndex implements PolicyHost {
     return this.entries.get(key)?.resource;
   }
 
-  private bucketKeys(resource: ArmResource, key: string, typeKey: string): { buckets: string[]; names: string[] } {
-    const parsed = ResourceId.tryParse(resource.id);
-    const names = new Set<string>();
-    const n = str(resource.name);
-    if (n !== undefined) names.add(n.toLowerCase());
-    const buckets: string[] = [];
-    if (typeof parsed !== 'string') {
-      names.add(parsed.name.toLowerCase());
-      names.add(fullNameOf(parsed).toLowerCase());
-      const parent = parsed.parent;
-      if (parent !== undefined) buckets.push(`p|${parent.key}|${typeKey}`);
-      if (parsed.isExtension) this.extensionTypes.add(typeKey);
-      const sub = parsed.subscriptionId ?? str(resource.subscriptionId);
-      if (sub !== undefined) buckets.push(`s|${sub.toLowerCase()}|${typeKey}`);
-      const rg = parsed.resourceGroup ?? str(resource.resourceGroup);
-      if (sub !== undefined && rg !== undefined) buckets.push(`g|${sub.toLowerCase()}/${rg.toLowerCase()}|${typeKey}`);
+  private intern(s: string): string {
+    const hit = this.interned.get(s);
+    if (hit !== undefined) return hit;
+    this.interned.set(s, s);
+    return s;
+  }
+
+  private lower(s: string): string {
+    let l = this.lowered.get(s);
+    if (l === undefined) {
+      if (this.lowered.size > 10_000) this.lowered.clear();
+      this.lowered.set(s, (l = s.toLowerCase()));
     }
-    void key;
-    return { buckets, names: [...names] };
+    return l;
   }
 
   /**
@@ -132,19 +208,53 @@ export class EstateIndex implements PolicyHost {
    */
   upsert(resource: ArmResource): Set<string> {
     const key = canonicalKey(resource.id);
+    const previous = this.entries.get(key);
     const affected = this.remove(resource.id);
-    const typeKey = String(resource.type ?? '').toLowerCase();
-    const { buckets, names } = this.bucketKeys(resource, key, typeKey);
-    const entry: Entry = { resource, key, typeKey, names, buckets };
-    this.entries.set(key, entry);
-    for (const b of buckets) {
-      let set = this.buckets.get(b);
-      if (!set) this.buckets.set(b, (set = new Set()));
-      set.add(key);
-      affected.add(b);
+    const typeKey = this.intern(String(resource.type ?? '').toLowerCase());
+    let typeId = this.typeIds.get(typeKey);
+    if (typeId === undefined) this.typeIds.set(typeKey, (typeId = this.typeIds.size));
+    const parsed = ResourceId.tryParse(resource.id);
+    const names = new Set<string>();
+    const n = str(resource.name);
+    if (n !== undefined) names.add(n.toLowerCase());
+    let parentKey: string | undefined;
+    let sub: string | undefined;
+    let group: string | undefined;
+    if (typeof parsed !== 'string') {
+      names.add(parsed.name.toLowerCase());
+      names.add(fullNameOf(parsed).toLowerCase());
+      parentKey = parsed.parent?.key;
+      if (parsed.isExtension) this.extensionTypes.add(typeKey);
+      const s = parsed.subscriptionId ?? str(resource.subscriptionId);
+      if (s !== undefined) sub = this.intern(s.toLowerCase());
+      const rg = parsed.resourceGroup ?? str(resource.resourceGroup);
+      if (s !== undefined && rg !== undefined) group = this.intern(`${sub}/${rg.toLowerCase()}`);
     }
+    this.retired.delete(key);
+    const entry: Entry = {
+      resource,
+      key,
+      typeKey,
+      typeId,
+      slot: previous?.slot ?? this.retired.get(key) ?? this.nextSlot++,
+      containerKey: this.intern(containerKeyOf(key)),
+      names: [...names],
+      parentKey,
+      sub,
+      group,
+      children: this.parents.get(key),
+    };
+    this.entries.set(key, entry);
+    if (parentKey !== undefined) {
+      const byType = place(this.parents, parentKey, typeKey, entry, true);
+      const parent = this.entries.get(parentKey);
+      if (parent !== undefined) parent.children = byType;
+    }
+    if (sub !== undefined) place(this.subs, sub, typeKey, entry, true);
+    if (group !== undefined) place(this.groups, group, typeKey, entry, true);
+    for (const d of depsOf(entry)) affected.add(d);
     if (typeKey === ASSESSMENTS) {
-      const name = names[0] ?? '';
+      const name = entry.names[0] ?? '';
       const before = this.assessmentNames.get(name) ?? 0;
       this.assessmentNames.set(name, before + 1);
       if (before === 0) {
@@ -163,12 +273,15 @@ export class EstateIndex implements PolicyHost {
     const entry = this.entries.get(key);
     if (!entry) return affected;
     this.entries.delete(key);
-    for (const b of entry.buckets) {
-      const set = this.buckets.get(b);
-      set?.delete(key);
-      if (set && set.size === 0) this.buckets.delete(b);
-      affected.add(b);
+    this.retired.set(key, entry.slot);
+    if (entry.parentKey !== undefined) {
+      const byType = place(this.parents, entry.parentKey, entry.typeKey, entry, false);
+      const parent = this.entries.get(entry.parentKey);
+      if (parent !== undefined) parent.children = byType;
     }
+    if (entry.sub !== undefined) place(this.subs, entry.sub, entry.typeKey, entry, false);
+    if (entry.group !== undefined) place(this.groups, entry.group, entry.typeKey, entry, false);
+    for (const d of depsOf(entry)) affected.add(d);
     if (entry.typeKey === ASSESSMENTS) {
       const name = entry.names[0] ?? '';
       const n = (this.assessmentNames.get(name) ?? 1) - 1;
@@ -182,51 +295,49 @@ export class EstateIndex implements PolicyHost {
     return affected;
   }
 
-  private record(dep: string): void {
-    this.recorder?.add(dep);
-  }
-
   /** Records a dependency on a container row (subscription or resource group) read through `subscription()` / `resourceGroup()`. */
   recordContainer(key: string): void {
-    this.record(`c|${key}`);
+    this.recorder?.push(`c|${key}`);
   }
 
   findRelated(query: RelatedResourceQuery): ReadonlyArray<unknown> | undefined {
-    const typeKey = query.type.toLowerCase();
-    const rid = str(query.resource.id);
-    if (rid === undefined) return undefined;
-    const parsed = fastParse(rid);
-    const resourceType = (str(query.resource.type) ?? '').toLowerCase();
-    const wanted = query.name === undefined || query.name === '' ? undefined : query.name.toLowerCase();
-
+    const typeKey = this.lower(query.type);
+    const wanted = query.name === undefined || query.name === '' ? undefined : this.lower(query.name);
     if (typeKey === ASSESSMENTS) {
-      const dep = `a|${wanted ?? ''}`;
-      this.record(dep);
       const present = wanted === undefined ? this.assessmentNames.size > 0 : this.assessmentNames.has(wanted);
       if (!present) return undefined;
     }
+    const rid = str(query.resource.id);
+    if (rid === undefined) return undefined;
+    const current = this.evaluating !== undefined && this.evaluating.resource === query.resource ? (this.evaluating as Entry) : undefined;
+    const resourceType = current !== undefined ? current.typeKey : this.lower(str(query.resource.type) ?? '');
 
-    let bucket: string;
-    if (typeKey.startsWith(resourceType + '/') || this.extensionTypes.has(typeKey)) {
-      bucket = `p|${parsed.key}|${typeKey}`;
+    let found: Set<Entry> | undefined;
+    if ((typeKey.length > resourceType.length && typeKey.charCodeAt(resourceType.length) === 47 && typeKey.startsWith(resourceType)) || this.extensionTypes.has(typeKey)) {
+      // Children and extensions of the evaluated resource (`p|<its key>|type`: implied, not recorded).
+      found = (current !== undefined ? current.children : this.parents.get(fastParse(rid).key))?.get(typeKey);
     } else {
+      const parsed = fastParse(rid);
       const sub = (parsed.subscriptionId ?? str(query.resource.subscriptionId))?.toLowerCase();
       if (sub === undefined) return [];
       const rg = query.resourceGroupName ?? (resourceType === RG_TYPE ? parsed.resourceGroup : parsed.resourceGroup ?? str(query.resource.resourceGroup));
-      if (query.existenceScope === 'Subscription' || resourceType === SUBSCRIPTION_TYPE && query.resourceGroupName === undefined || rg === undefined) {
-        bucket = resourceType === SUBSCRIPTION_TYPE && query.existenceScope !== 'Subscription' && query.resourceGroupName === undefined ? `p|${parsed.key}|${typeKey}` : `s|${sub}|${typeKey}`;
+      if (query.existenceScope === 'Subscription' || (resourceType === SUBSCRIPTION_TYPE && query.resourceGroupName === undefined) || rg === undefined) {
+        if (resourceType === SUBSCRIPTION_TYPE && query.existenceScope !== 'Subscription' && query.resourceGroupName === undefined) {
+          found = (current !== undefined ? current.children : this.parents.get(parsed.key))?.get(typeKey);
+        } else {
+          this.recorder?.push(`s|${sub}|${typeKey}`);
+          found = this.subs.get(sub)?.get(typeKey);
+        }
       } else {
-        bucket = `g|${sub}/${rg.toLowerCase()}|${typeKey}`;
+        const group = `${sub}/${rg.toLowerCase()}`;
+        this.recorder?.push(`g|${group}|${typeKey}`);
+        found = this.groups.get(group)?.get(typeKey);
       }
     }
-    this.record(bucket);
-    const keys = this.buckets.get(bucket);
-    if (!keys) return [];
+    if (found === undefined) return [];
     const out: ArmResource[] = [];
     // Order does not matter: any related resource that satisfies the existenceCondition makes the resource compliant.
-    for (const k of keys) {
-      const e = this.entries.get(k);
-      if (!e) continue;
+    for (const e of found) {
       if (wanted !== undefined && !nameMatches(wanted, e.names)) continue;
       out.push(e.resource);
     }
@@ -234,11 +345,54 @@ export class EstateIndex implements PolicyHost {
   }
 }
 
-/** What findRelated needs from an id, without a full parse (it runs once per lookup). */
-function fastParse(id: string): { key: string; subscriptionId?: string; resourceGroup?: string } {
+/** Adds `entry` to (or removes it from) `level` at (scope, type); returns the scope's map afterwards (undefined when empty). */
+function place(level: Level, scope: string, type: string, entry: Entry, add: boolean): Map<string, Set<Entry>> | undefined {
+  let byType = level.get(scope);
+  if (add) {
+    if (byType === undefined) level.set(scope, (byType = new Map()));
+    let set = byType.get(type);
+    if (set === undefined) byType.set(type, (set = new Set()));
+    set.add(entry);
+    return byType;
+  }
+  const set = byType?.get(type);
+  if (set === undefined) return byType;
+  set.delete(entry);
+  if (set.size === 0) {
+    byType!.delete(type);
+    if (byType!.size === 0) {
+      level.delete(scope);
+      return undefined;
+    }
+  }
+  return byType;
+}
+
+/** The dependency keys of the lookups that can find `entry`. */
+function depsOf(entry: Entry): string[] {
+  const out: string[] = [];
+  if (entry.parentKey !== undefined) out.push(`p|${entry.parentKey}|${entry.typeKey}`);
+  if (entry.sub !== undefined) out.push(`s|${entry.sub}|${entry.typeKey}`);
+  if (entry.group !== undefined) out.push(`g|${entry.group}|${entry.typeKey}`);
+  return out;
+}
+
+interface FastParsed {
+  key: string;
+  subscriptionId?: string;
+  resourceGroup?: string;
+}
+let lastParsedId: string | undefined;
+let lastParsed: FastParsed = { key: '' };
+
+/** What findRelated needs from an id, without a full parse (memoised: a scan looks up several times per resource). */
+function fastParse(id: string): FastParsed {
+  if (id === lastParsedId) return lastParsed;
   const key = canonicalKey(id);
   const m = /^\/subscriptions\/([^/]+)(?:\/resourcegroups\/([^/]+))?/i.exec(id.trim().replace(/\/{2,}/g, '/'));
-  return { key, subscriptionId: m?.[1], resourceGroup: m?.[2] };
+  lastParsed = { key, subscriptionId: m?.[1], resourceGroup: m?.[2] };
+  lastParsedId = id;
+  return lastParsed;
 }
 
 function nameMatches(wanted: string, names: string[]): boolean {

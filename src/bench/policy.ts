@@ -1,0 +1,254 @@
+/**
+ * bench:policy — the Microsoft cloud security benchmark initiative (MCSB, from the shipped catalog) assigned at the
+ * `contoso-root` management group, over the 1,000,000-resource sample (cached in .bench-cache/; BENCH_RESOURCES
+ * picks another cached size, e.g. 100000, for quick runs). In one process it measures:
+ *
+ *  (a) the baseline: reading the estate's JSON Lines files line by line and JSON.parse-ing every line;
+ *  (b) loading the estate (loadEstate + the scanner's index and compiled plan, reported on its own) and the full
+ *      evaluation of every (assignment, reference, resource) the type index admits: evaluations, evaluations/s,
+ *      states by compliance, the summary, and the ratio evaluation / baseline parse;
+ *  (c) incremental re-evaluation: BENCH_CHANGES (default 1,000) random resources, each with a property flipped,
+ *      median and p95 of `reevaluateResource`;
+ *  (d) peak RSS.
+ *
+ * Goals (issue 3): evaluation ≤ 1× parse, ≥ 1,000,000 evaluations/s on one core, re-evaluation median ≤ 1 ms.
+ * The process re-runs itself with a larger heap when started without --max-old-space-size (1M parsed resources do
+ * not fit V8's default heap).
+ */
+import { spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Session } from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { loadCatalog } from '../catalog/index.js';
+import { fixedClock } from '../core/index.js';
+import { loadEstate, type ManagementGroupTree } from '../estate/index.js';
+import { PolicyScanner, type ArmResource, type PolicyAssignment, type PolicyExemption } from '../policy/index.js';
+
+const RESOURCES = Number(process.env.BENCH_RESOURCES ?? 1_000_000);
+const CHANGES = Number(process.env.BENCH_CHANGES ?? 1_000);
+/** Full scans to run (the first is reported; with more, the fastest too: the machine may be shared). */
+const SCANS = Number(process.env.BENCH_SCANS ?? 1);
+const HEAP_MB = Number(process.env.BENCH_HEAP_MB ?? 16_384);
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const CACHE = join(ROOT, '.bench-cache', `sample-${RESOURCES}`);
+const MCSB = '/providers/Microsoft.Authorization/policySetDefinitions/1f3afdf9-d0c9-4c3d-847f-89da613e70a8';
+const ROOT_MG = '/providers/Microsoft.Management/managementGroups/contoso-root';
+const ASSIGNMENT_ID = `${ROOT_MG}/providers/Microsoft.Authorization/policyAssignments/mcsb-mg-root`;
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const line = (label: string, value: string) => console.log(`${label.padEnd(40)} ${value}`);
+
+function ensureSample(): void {
+  if (existsSync(join(CACHE, 'manifest.json'))) {
+    console.log(`sample: cached in ${CACHE}`);
+    return;
+  }
+  console.log(`sample: generating ${RESOURCES} resources into ${CACHE} ...`);
+  const started = performance.now();
+  const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'palisade.js'), 'sample', '--out', CACHE, '--resources', String(RESOURCES), '-o', 'none'], {
+    stdio: 'inherit',
+  });
+  if (result.status !== 0) throw new Error(`sample generation failed with exit code ${result.status}`);
+  console.log(`sample: generated in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+function estateFiles(): string[] {
+  return readdirSync(CACHE)
+    .filter((name) => name.endsWith('.jsonl'))
+    .sort()
+    .map((name) => join(CACHE, name));
+}
+
+async function baselineParse(files: string[]): Promise<number> {
+  let rows = 0;
+  for (const file of files) {
+    const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }), crlfDelay: Infinity });
+    for await (const text of lines) {
+      if (text.length === 0) continue;
+      JSON.parse(text);
+      rows++;
+    }
+  }
+  return rows;
+}
+
+interface Estate {
+  resources: ArmResource[];
+  exemptions: PolicyExemption[];
+  tree: ManagementGroupTree;
+  baseTime: string;
+  rows: number;
+}
+
+async function load(files: string[]): Promise<Estate> {
+  const loaded = loadEstate(files, { batchSize: 10_000 });
+  const resources: ArmResource[] = [];
+  const exemptions: PolicyExemption[] = [];
+  let rows = 0;
+  for await (const batch of loaded.batches()) {
+    for (const rec of batch) {
+      rows++;
+      const t = rec.row.type.toLowerCase();
+      if (t === 'microsoft.authorization/policyexemptions') {
+        const e = rec.row as unknown as PolicyExemption;
+        if (e.properties?.policyAssignmentId?.toLowerCase() === ASSIGNMENT_ID.toLowerCase()) exemptions.push(e);
+      } else if (!t.startsWith('microsoft.authorization/policy')) resources.push(rec.row as ArmResource);
+    }
+  }
+  const manifest = (await import(join(CACHE, 'manifest.json'), { with: { type: 'json' } })) as { default: { baseTime: string } };
+  return { resources, exemptions, tree: loaded.tree, baseTime: manifest.default.baseTime, rows };
+}
+
+function mcsbAssignment(): PolicyAssignment {
+  return {
+    id: ASSIGNMENT_ID,
+    name: 'mcsb-mg-root',
+    type: 'Microsoft.Authorization/policyAssignments',
+    properties: { displayName: 'Microsoft cloud security benchmark', policyDefinitionId: MCSB, scope: ROOT_MG, parameters: {}, enforcementMode: 'Default' },
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+}
+
+/** A property flip that policies read (public network access, TLS, HTTPS, blob access), on a copy. */
+function flipped(resource: ArmResource, i: number): ArmResource {
+  const copy = structuredClone(resource);
+  const props = (copy.properties ??= {}) as Record<string, unknown>;
+  switch (i % 4) {
+    case 0:
+      props.publicNetworkAccess = props.publicNetworkAccess === 'Disabled' ? 'Enabled' : 'Disabled';
+      break;
+    case 1:
+      props.minimumTlsVersion = props.minimumTlsVersion === 'TLS1_2' ? 'TLS1_0' : 'TLS1_2';
+      break;
+    case 2:
+      props.supportsHttpsTrafficOnly = props.supportsHttpsTrafficOnly !== true;
+      break;
+    default:
+      props.allowBlobPublicAccess = props.allowBlobPublicAccess !== true;
+  }
+  return copy;
+}
+
+async function main(): Promise<void> {
+  ensureSample();
+  const files = estateFiles();
+  const bytes = files.reduce((sum, f) => sum + statSync(f).size, 0);
+  console.log(`input: ${files.length} files, ${(bytes / 1e6).toFixed(0)} MB; node ${process.version}`);
+
+  // (a) baseline
+  await baselineParse(files); // warm the page cache
+  globalThis.gc?.();
+  let t = performance.now();
+  const parsedRows = await baselineParse(files);
+  const parseSeconds = (performance.now() - t) / 1000;
+  line('baseline: readline + JSON.parse', `${parseSeconds.toFixed(2)} s (${fmt(parsedRows)} rows, ${fmt(parsedRows / parseSeconds)} rows/s)`);
+
+  // (b) load, plan, evaluate
+  globalThis.gc?.();
+  t = performance.now();
+  const estate = await load(files);
+  const loadSeconds = (performance.now() - t) / 1000;
+  line('load: loadEstate (validated rows)', `${loadSeconds.toFixed(2)} s (${fmt(estate.rows)} rows, ${fmt(estate.resources.length)} resources)`);
+
+  const catalog = loadCatalog();
+  t = performance.now();
+  const scanner = new PolicyScanner({
+    resources: estate.resources,
+    assignments: [mcsbAssignment()],
+    exemptions: estate.exemptions,
+    definitions: (id) => catalog.resolve(id),
+    aliases: catalog.aliases(),
+    hierarchy: estate.tree,
+    clock: fixedClock(estate.baseTime),
+  });
+  const indexSeconds = (performance.now() - t) / 1000;
+  estate.resources.length = 0;
+  line('load: scanner (estate index + compile)', `${indexSeconds.toFixed(2)} s (${scanner.compiler.size} compiled variants)`);
+
+  globalThis.gc?.();
+  const profile = process.env.BENCH_PROFILE ? await startProfile() : undefined;
+  t = performance.now();
+  const result = scanner.scan();
+  const scanSeconds = (performance.now() - t) / 1000;
+  if (profile) await profile();
+  const evaluations = result.metrics.evaluations;
+  line('evaluate: full scan (with summary)', `${scanSeconds.toFixed(2)} s (evaluating ${(result.metrics.evaluateMillis / 1000).toFixed(2)} s, summary ${((result.metrics.millis - result.metrics.evaluateMillis) / 1000).toFixed(2)} s)`);
+  line('evaluations', `${fmt(evaluations)} (${(evaluations / scanner.index.size).toFixed(2)} per resource)`);
+  line('evaluations/s', `${fmt(evaluations / scanSeconds)} (goal ≥ 1,000,000)`);
+  line('ratio evaluation / parse', `${(scanSeconds / parseSeconds).toFixed(2)} (goal ≤ 1.00)`);
+  const counts = result.stateCounts;
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  line('states', `${fmt(total)} (${Object.entries(counts).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')})`);
+  for (let i = 1; i < SCANS; i++) {
+    globalThis.gc?.();
+    const s = performance.now();
+    const again = scanner.scan();
+    const seconds = (performance.now() - s) / 1000;
+    line(`evaluate: full scan again (${i + 1}/${SCANS})`, `${seconds.toFixed(2)} s, ${fmt(again.metrics.evaluations / seconds)} evaluations/s, ratio ${(seconds / parseSeconds).toFixed(2)}`);
+  }
+  const summary = result.summary;
+  line('summary', `${summary.results.compliancePercentage}% compliant over ${fmt(summary.results.totalResources)} resources; ${summary.results.nonCompliantPolicies} non-compliant policies`);
+  line('not evaluated', JSON.stringify(result.notEvaluated));
+  if (process.env.BENCH_LIST === '1') {
+    t = performance.now();
+    const listed = result.states.length;
+    line('listing every state (PolicyInsights shape)', `${((performance.now() - t) / 1000).toFixed(2)} s (${fmt(listed)} records)`);
+  }
+
+  // (c) incremental
+  const candidates: string[] = [];
+  for (const r of scanner.index.resources()) if (!/^microsoft\.(management|resources)\//i.test(r.type)) candidates.push(r.id);
+  let x = 0x9e3779b9;
+  const next = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0);
+  const times: number[] = [];
+  for (let i = 0; i < CHANGES; i++) {
+    const id = candidates[next() % candidates.length];
+    const changed = flipped(scanner.index.get(id)!, i);
+    const s = performance.now();
+    scanner.reevaluateResource(id, changed);
+    times.push(performance.now() - s);
+  }
+  times.sort((a, b) => a - b);
+  line(`re-evaluate one changed resource (${fmt(CHANGES)})`, `median ${percentile(times, 0.5).toFixed(3)} ms, p95 ${percentile(times, 0.95).toFixed(3)} ms, max ${times[times.length - 1].toFixed(2)} ms (goal median ≤ 1 ms)`);
+
+  // (d) memory
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  line('peak RSS', `${fmt(peakRssMb)} MB; heap used ${fmt(process.memoryUsage().heapUsed / 1e6)} MB`);
+}
+
+/** BENCH_PROFILE=file.cpuprofile: a CPU profile of the full scan only. */
+async function startProfile(): Promise<() => Promise<void>> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify(profile));
+    session.disconnect();
+    console.log(`profile: ${process.env.BENCH_PROFILE}`);
+  };
+}
+
+function relaunchWithHeap(): boolean {
+  if (process.execArgv.some((a) => a.startsWith('--max-old-space-size')) || process.env.BENCH_CHILD === '1') return false;
+  const r = spawnSync(process.execPath, [...process.execArgv, `--max-old-space-size=${HEAP_MB}`, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_CHILD: '1' },
+  });
+  process.exitCode = r.status ?? 1;
+  return true;
+}
+
+if (!relaunchWithHeap()) {
+  main().catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
