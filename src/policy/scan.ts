@@ -52,6 +52,11 @@ export interface ScanOptions {
    * type; a resource row's own `apiVersion` wins when present. Default `2025-01-01`.
    */
   apiVersion?: string;
+  /**
+   * Share scope, container and exemption decisions among the resources of one resource group / subscription
+   * (default true). False decides them per resource — the reference the shared decisions are tested against.
+   */
+  shareScopes?: boolean;
 }
 
 /** Reasons an (assignment, reference) or an evaluation is not evaluated. */
@@ -238,6 +243,7 @@ export class PolicyScanner {
   private readonly containerReaders = new Map<string, boolean>();
   private readonly setInfo = new Map<string, { name: string; category: string | null; version: string }>();
   private readonly scopes = new Map<string, ScopeContext>();
+  private readonly shareScopes: boolean;
   private readonly requestContexts = new Map<string, { apiVersion: string }>();
   private readonly defaultRequestContext: { apiVersion: string };
   private readonly depScratch: string[] = [];
@@ -260,6 +266,7 @@ export class PolicyScanner {
     this.definitions = options.definitions;
     this.apiVersion = options.apiVersion ?? '2025-01-01';
     this.defaultRequestContext = Object.freeze({ apiVersion: this.apiVersion });
+    this.shareScopes = options.shareScopes !== false;
     this.chains = new ScopeChains(options.hierarchy);
     this.compiler = new PolicyCompiler(options.definitions, options.aliases);
     this.index = options.resources instanceof EstateIndex ? options.resources : new EstateIndex(options.resources);
@@ -471,7 +478,7 @@ export class PolicyScanner {
     const sub = r.subscriptionId;
     const rg = r.resourceGroup;
     const ck = ie.containerKey;
-    if (ck !== '' && typeof sub === 'string' && typeof rg === 'string') {
+    if (ck !== '' && typeof sub === 'string' && typeof rg === 'string' && this.shareScopes) {
       const hit = this.scopes.get(ck);
       if (hit !== undefined && hit.subRaw === sub && hit.rgRaw === rg) return hit;
       if (hit === undefined) {
