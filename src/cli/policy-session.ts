@@ -4,9 +4,7 @@
  * Policy objects live in the estate's `policyresources` table, the table Azure Resource Graph exports them in:
  * custom definitions and set definitions (`policy definition create`), assignments (`policy assignment create`) and
  * exemptions (`policy exemption create`). An imported ARG export, the sample estate and CLI writes therefore all live
- * in one place; a CLI write is a merge import of one row. The store has no row delete, so `delete` records a
- * tombstone document (`policy-tombstones`) holding the deleted row's JSON: the row stays hidden while the stored row is
- * the one that was deleted, and comes back when an import or a create writes a different row with that id.
+ * in one place; a CLI write is a merge import of one row and `delete` deletes the row.
  *
  * `PolicySession.open(ctx)` reads the management-group tree and the policy objects; `scanner()` loads the rest of the
  * estate into a `PolicyScanner` (built-ins from the catalog, custom definitions from the estate, the tree as the
@@ -29,7 +27,6 @@ const POLICY_TYPES = {
   assignment: 'microsoft.authorization/policyassignments',
   exemption: 'microsoft.authorization/policyexemptions',
 } as const;
-const TOMBSTONES = 'policy-tombstones';
 
 /** A policy object of the estate (assignment, exemption, custom definition) as stored. */
 export interface PolicyRow {
@@ -99,8 +96,7 @@ export class PolicySession {
   /** Re-reads assignments, exemptions and custom definitions (after a write). */
   async reloadPolicyObjects(): Promise<void> {
     const rows = await this.store.listResources({ tables: ['policyresources'] });
-    const tombstones = new Map((await this.store.listDocuments<{ json: string }>(TOMBSTONES)).map((d) => [canonicalKey(d.key), d.body.json]));
-    const live = rows.filter((r) => tombstones.get(r.key) !== JSON.stringify(r.row));
+    const live = rows;
     const toRow = (r: StoredResource): PolicyRow => {
       const scope = scopeOf(r.id);
       return { id: r.row.id, key: r.key, name: r.name, row: r.row, scope, scopeKey: canonicalKey(scope) };
@@ -215,7 +211,7 @@ export class PolicySession {
     return { tenantId: typeof sub?.tenantId === 'string' ? sub.tenantId : '', subscriptionId: scope.subscriptionId ?? '', resourceGroup: scope.resourceGroup ?? '' };
   }
 
-  /** Upserts policy objects (or any estate rows) with one merge import, clearing their tombstones. */
+  /** Upserts policy objects (or any estate rows) with one merge import. */
   async writeRows(rows: ArgRow[], source: string, tables?: Map<string, string>): Promise<void> {
     if (rows.length === 0) return;
     const records = rows.map((row) => {
@@ -223,12 +219,11 @@ export class PolicySession {
       return { key, table: tables?.get(key) ?? defaultTableForType(row.type), row: row as ArgRow & { id: string; type: string }, json: JSON.stringify(row) };
     });
     await this.store.importEstate([records], { mode: 'merge', source });
-    for (const r of records) if (r.table === 'policyresources') await this.store.deleteDocument(TOMBSTONES, r.key);
   }
 
-  /** Hides a policy object (the store keeps rows; see the module comment). */
+  /** Deletes a policy object from the estate. */
   async deleteRow(row: PolicyRow): Promise<void> {
-    await this.store.putDocument(TOMBSTONES, row.key, { id: row.id, json: JSON.stringify(row.row), deletedOn: this.clock.now().toISOString() });
+    await this.store.deleteResources([row.key]);
   }
 
   /** Builds the scanner over the whole estate (every table but policyresources) and evaluates it once. */

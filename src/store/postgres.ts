@@ -309,6 +309,13 @@ class PostgresStore implements Store {
     return rows.length === 0 ? undefined : toStoredResource(rows[0]!);
   }
 
+  async deleteResources(keysOrIds: readonly string[]): Promise<number> {
+    const keys = keysOrIds.map((k) => canonicalKey(checkName('keysOrIds', k)));
+    if (keys.length === 0) return 0;
+    const rows = await this.query<{ n: string }>('WITH gone AS (DELETE FROM estate WHERE key = ANY($1::text[]) RETURNING 1) SELECT count(*) AS n FROM gone', [keys]);
+    return Number(rows[0]!.n);
+  }
+
   async countResources(filter?: ResourceFilter): Promise<number> {
     const where = estateWhere('postgres', filter);
     const rows = await this.query<{ n: string }>(`SELECT count(*) AS n FROM estate${where.sql}`, where.params);

@@ -238,6 +238,14 @@ class SqliteStore implements Store {
     });
   }
 
+  deleteResources(keysOrIds: readonly string[]): Promise<number> {
+    const keys = keysOrIds.map((k) => canonicalKey(checkName('keysOrIds', k)));
+    return this.write(() => {
+      const remove = this.stmt('DELETE FROM estate WHERE key = ?');
+      return this.db.transaction(() => keys.reduce((n, key) => n + remove.run(key).changes, 0))();
+    });
+  }
+
   async countResources(filter?: ResourceFilter): Promise<number> {
     const where = estateWhere('sqlite', filter);
     return this.read(() => this.stmt(`SELECT count(*) FROM estate${where.sql}`).pluck().get(...where.params) as number);

@@ -165,6 +165,8 @@ export interface Store {
   /** Streams the matching rows in key order, reading them page by page. */
   iterateResources(filter?: ResourceFilter & { pageSize?: number }): AsyncIterableIterator<StoredResource>;
   getResource(keyOrId: string): Promise<StoredResource | undefined>;
+  /** Deletes estate rows by key or id in one transaction; returns how many existed. */
+  deleteResources(keysOrIds: readonly string[]): Promise<number>;
   countResources(filter?: ResourceFilter): Promise<number>;
   /** Rows per type, ordered by type. */
   countByType(filter?: ResourceFilter): Promise<TypeCount[]>;

@@ -232,6 +232,17 @@ export function runStoreSuite(name: string, options: SuiteOptions): void {
       ]);
     });
 
+    it('deletes rows by key or id, case-insensitively, and counts only those that existed', async () => {
+      const extra = [resource(SUB_A, 'rg-del', 'Microsoft.Storage/storageAccounts', 'stdel1'), resource(SUB_A, 'rg-del', 'Microsoft.Storage/storageAccounts', 'stdel2')];
+      await store.importEstate(inBatches(extra, 1), { mode: 'merge', source: 'test:delete' });
+      const before = await store.countResources();
+      const removed = await store.deleteResources([extra[0]!.row.id.toUpperCase().replace('/SUBSCRIPTIONS', '/subscriptions'), extra[1]!.key, '/subscriptions/nope/resourceGroups/x']);
+      expect(removed).toBe(2);
+      expect(await store.countResources()).toBe(before - 2);
+      expect(await store.getResource(extra[0]!.key)).toBeUndefined();
+      expect(await store.deleteResources([])).toBe(0);
+    });
+
     it('a __proto__ key in a row round-trips harmlessly', async () => {
       const id = `/subscriptions/${SUB_A}/resourceGroups/rg-evil/providers/Microsoft.Web/sites/evil`;
       const json = `{"id":"${id}","type":"microsoft.web/sites","name":"evil","subscriptionId":"${SUB_A}","__proto__":{"polluted":"yes"},"properties":{"__proto__":{"isAdmin":true},"ok":1}}`;
