@@ -16,6 +16,9 @@ import { policyTestCommand } from './commands/policy-test.js';
 import { resourceCommands } from './commands/resource.js';
 import { sampleCommand } from './commands/sample.js';
 import { startCommand } from './commands/start.js';
+import { securityCommand } from './commands/security-group.js';
+import { scanCommand } from './commands/scan.js';
+import { complianceCommand } from './commands/compliance.js';
 
 const VERSION = '0.1.0';
 
@@ -83,6 +86,9 @@ export function buildProgram(io: CliIO, contexts: CommandContext[]): Command {
     ])]) {
     program.addCommand(command);
   }
+  program.addCommand(securityCommand(run));
+  program.addCommand(scanCommand(run));
+  program.addCommand(complianceCommand(run));
   inheritSettings(program);
   return program;
 }

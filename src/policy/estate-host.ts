@@ -115,6 +115,8 @@ export class EstateIndex implements PolicyHost {
   private readonly retired = new Map<string, number>();
   private readonly assessmentNames = new Map<string, number>();
   private readonly extensionTypes = new Set<string>(EXTENSION_TYPES);
+  /** Dependency keys by scope (`s|sub` / `g|sub/rg`) and type: one string each, so recording allocates nothing. */
+  private readonly depKeys = new Map<string, Map<string, string>>();
   /** Lower-cased query strings (types and names of related-resource lookups). */
   private readonly lowered = new Map<string, string>();
   /**
@@ -191,6 +193,16 @@ export class EstateIndex implements PolicyHost {
     if (hit !== undefined) return hit;
     this.interned.set(s, s);
     return s;
+  }
+
+  /** `${kind}|${scope}|${type}`, one string per distinct key. */
+  private depKey(kind: 's' | 'g', scope: string, type: string): string {
+    const k = kind === 's' ? `s|${scope}` : scope;
+    let byType = this.depKeys.get(k);
+    if (byType === undefined) this.depKeys.set(k, (byType = new Map()));
+    let key = byType.get(type);
+    if (key === undefined) byType.set(type, (key = `${kind}|${scope}|${type}`));
+    return key;
   }
 
   private lower(s: string): string {
@@ -325,12 +337,13 @@ export class EstateIndex implements PolicyHost {
         if (resourceType === SUBSCRIPTION_TYPE && query.existenceScope !== 'Subscription' && query.resourceGroupName === undefined) {
           found = (current !== undefined ? current.children : this.parents.get(parsed.key))?.get(typeKey);
         } else {
-          this.recorder?.push(`s|${sub}|${typeKey}`);
+          this.recorder?.push(this.depKey('s', sub, typeKey));
           found = this.subs.get(sub)?.get(typeKey);
         }
       } else {
-        const group = `${sub}/${rg.toLowerCase()}`;
-        this.recorder?.push(`g|${group}|${typeKey}`);
+        // The evaluated resource's own resource group: its interned key (the same derivation as at upsert).
+        const group = current !== undefined && current.group !== undefined && query.resourceGroupName === undefined && resourceType !== RG_TYPE ? current.group : `${sub}/${rg.toLowerCase()}`;
+        this.recorder?.push(this.depKey('g', group, typeKey));
         found = this.groups.get(group)?.get(typeKey);
       }
     }

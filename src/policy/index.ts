@@ -37,7 +37,7 @@ export type { PolicyStatesSummary, PolicyAssignmentSummary, PolicyDefinitionSumm
 export { EstateIndex, EXTENSION_TYPES } from './estate-host.js';
 export type { ArmResource } from './estate-host.js';
 export { PolicyScanner, evaluateEstate, isEvaluatedType } from './scan.js';
-export type { ScanOptions, ScanResult, NotEvaluatedReason, NotEvaluatedEntry, CompileErrorEntry } from './scan.js';
+export type { ScanOptions, ScanResult, ScanProgress, StateFilter, NotEvaluatedReason, NotEvaluatedEntry, CompileErrorEntry } from './scan.js';
 export { createRemediation, applyModify, applyAppend, planDeployment, deployTemplate, fieldPath } from './remediation.js';
 export type { RemediationOptions, RemediationRecord, RemediationResult, RemediationChange, DeploymentPlan, ResourceDiscoveryMode, ModifyOperation } from './remediation.js';
 export { denyWhatIf, effectAllows } from './what-if.js';

@@ -456,10 +456,11 @@ export function createRemediation(scanner: PolicyScanner, options: RemediationOp
     const res = scanner.index.get(r.resourceId);
     return res !== undefined && scanner.facts(res).chain.has(scopeKey);
   };
-  let targets = scanner.states().filter(selected);
+  const candidates = () => scanner.states({ policyAssignmentId: assignment.id, policyDefinitionReferenceId: refId, complianceState: 'NonCompliant' }).filter(selected);
+  let targets = candidates();
   if (mode === 'ReEvaluateCompliance') {
     for (const t of targets) scanner.reevaluateResource(t.resourceId);
-    targets = scanner.states().filter(selected);
+    targets = candidates();
   }
 
   const changes: RemediationChange[] = [];

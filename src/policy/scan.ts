@@ -207,6 +207,13 @@ const COUNT_ORDER: ReadonlyArray<number> = [4, 3, 2, 5, 1]; // compliant, confli
 
 const EMPTY_ENTRIES: PlanEntry[] = [];
 
+/** Which states `PolicyScanner.states` lists. */
+export interface StateFilter {
+  policyAssignmentId?: string;
+  policyDefinitionReferenceId?: string;
+  complianceState?: PolicyComplianceState;
+}
+
 export interface ScanProgress {
   /** Called every `every` resources (default 5,000) with the resources done and the total. */
   onProgress?: (done: number, total: number) => void;
@@ -232,7 +239,7 @@ export class PolicyScanner {
   private notEvaluatedRefs: NotEvaluatedEntry[] = [];
   private compileErrors: CompileErrorEntry[] = [];
   /** By `IndexedResource.slot`. */
-  private readonly outcomes: Array<Stored | undefined> = [];
+  private outcomes: Array<Stored | undefined> = [];
   /** Plan entries by `IndexedResource.typeId`. */
   private readonly typeEntries: Array<PlanEntry[] | undefined> = [];
   private readonly dependents = new Map<string, DependencyNode>();
@@ -735,19 +742,14 @@ export class PolicyScanner {
   }
 
   /** Outcomes with states. */
-  private *withStates(): IterableIterator<Outcome> {
-    const list = this.outcomes;
-    for (let i = 0; i < list.length; i++) {
-      const o = list[i];
-      if (o !== undefined && typeof o !== 'number' && o.slots.length > 0) yield o;
-    }
+  private withStates(): IterableIterator<Outcome> {
+    return withStates(this.outcomes);
   }
 
   /** Evaluates everything (again). One evaluation time (`clock.now()`) for the whole scan. */
   scan(progress: ScanProgress = {}): ScanResult {
     const start = performance.now();
-    this.outcomes.length = 0;
-    for (let i = this.index.slotCount; i > 0; i--) this.outcomes.push(undefined);
+    this.outcomes = new Array<Stored | undefined>(this.index.slotCount).fill(undefined);
     this.dependents.clear();
     this.scopes.clear();
     this.summaryMemo = undefined;
@@ -789,7 +791,8 @@ export class PolicyScanner {
     for (const d of affected) {
       const c = d.charCodeAt(0);
       if (c === 112 /* p| parent | type: the parent's own child/extension lookups */) {
-        todo.add(d.slice(2, d.lastIndexOf('|')));
+        const parent = d.slice(2, d.lastIndexOf('|'));
+        if (this.index.entry(parent) !== undefined) todo.add(parent);
         continue;
       }
       if (c === 97 /* a| assessment presence */) {
@@ -824,10 +827,11 @@ export class PolicyScanner {
     for (const k of this.scopes.keys()) if (k.startsWith(prefix)) this.scopes.delete(k);
   }
 
-  /** The PolicyInsights-shaped records of one stored outcome (in plan order). */
-  private materialise(key: string, o: Outcome): PolicyStateRecord[] {
+  /** The PolicyInsights-shaped records of one stored outcome (in plan order; only `filter`'s when given). */
+  private materialise(key: string, o: Outcome, filter?: (entry: PlanEntry, state: PolicyComplianceState) => boolean): PolicyStateRecord[] {
     const resource = this.index.entry(key)?.resource;
     if (resource === undefined || o.slots.length === 0) return [];
+    if (filter !== undefined && !this.anyMatches(o, filter)) return [];
     const facts = resourceFacts(resource, this.chains);
     const mgIds = this.chains.managementGroupNames(facts.id).join(',');
     const tags = JSON.stringify(resource.tags ?? {});
@@ -849,6 +853,7 @@ export class PolicyScanner {
         reason = `exempt (${ex.map((e) => e.category).join(', ')}) by ${exemptionIds.join(', ')}; evaluated ${evaluatedState}: ${reason}`;
       }
       if (adj?.conflicting) complianceState = 'Conflicting';
+      if (filter !== undefined && !filter(entry, complianceState)) continue;
       const record: PolicyStateRecord = {
         timestamp,
         resourceId: facts.id,
@@ -878,32 +883,51 @@ export class PolicyScanner {
     return out;
   }
 
+  /** The compliance state of a slot (after exemptions and conflicts). */
+  private stateOf(o: Outcome, slot: number): PolicyComplianceState {
+    const adj = this.adjustmentOf(o, slot);
+    if (adj?.conflicting) return 'Conflicting';
+    if (adj?.exemptions !== undefined) return 'Exempt';
+    return (o.slots[slot + 1] as EvaluationResult).state as PolicyComplianceState;
+  }
+
+  private anyMatches(o: Outcome, filter: (entry: PlanEntry, state: PolicyComplianceState) => boolean): boolean {
+    for (let s = 0; s < o.slots.length; s += 2) if (filter(this.plan[o.slots[s] as number], this.stateOf(o, s))) return true;
+    return false;
+  }
+
   /** The records of the given outcomes, sorted as compareStates sorts them (by resource id, then within each resource). */
-  private statesOf(keys: ReadonlyArray<string>, outcomes: ReadonlyArray<Outcome>): PolicyStateRecord[] {
-    const order: Array<{ id: string; i: number }> = [];
-    for (let i = 0; i < keys.length; i++) {
-      const r = this.index.entry(keys[i])?.resource;
-      if (r !== undefined) order.push({ id: r.id.toLowerCase(), i });
+  private statesOf(outcomes: Iterable<Outcome>, filter?: (entry: PlanEntry, state: PolicyComplianceState) => boolean): PolicyStateRecord[] {
+    const order: Array<{ id: string; o: Outcome }> = [];
+    for (const o of outcomes) {
+      if (filter !== undefined && !this.anyMatches(o, filter)) continue;
+      const r = this.index.entry(o.key)?.resource;
+      if (r !== undefined) order.push({ id: r.id.toLowerCase(), o });
     }
     order.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const out: PolicyStateRecord[] = [];
-    for (const { i } of order) {
-      const records = this.materialise(keys[i], outcomes[i]);
+    for (const { o } of order) {
+      const records = this.materialise(o.key, o, filter);
       if (records.length > 1) records.sort(compareStates);
       for (const r of records) out.push(r);
     }
     return out;
   }
 
-  /** Every policy state, sorted by resource, assignment, reference. */
-  states(): PolicyStateRecord[] {
-    const keys: string[] = [];
-    const outcomes: Outcome[] = [];
-    for (const o of this.withStates()) {
-      keys.push(o.key);
-      outcomes.push(o);
-    }
-    return this.statesOf(keys, outcomes);
+  /**
+   * Every policy state, sorted by resource, assignment, reference — or only those of an assignment, reference and
+   * compliance state (built for the matching records only: cheap on a large estate).
+   */
+  states(where: StateFilter = {}): PolicyStateRecord[] {
+    const a = where.policyAssignmentId === undefined ? undefined : canonicalKey(where.policyAssignmentId);
+    const ref = where.policyDefinitionReferenceId?.toLowerCase();
+    const cs = where.complianceState;
+    const filter =
+      a === undefined && ref === undefined && cs === undefined
+        ? undefined
+        : (entry: PlanEntry, state: PolicyComplianceState) =>
+            (a === undefined || entry.assignment.key === a) && (ref === undefined || entry.ref.referenceId.toLowerCase() === ref) && (cs === undefined || state === cs);
+    return this.statesOf(withStates(this.outcomes), filter);
   }
 
   /** The states of one resource. */
@@ -1139,25 +1163,20 @@ export class PolicyScanner {
       },
     } as ScanResult;
     // Built on first access from the outcomes as they are now (a later reevaluateResource does not change it).
-    let keys: string[] | undefined = [];
-    let outcomes: Outcome[] | undefined = [];
-    for (const o of this.withStates()) {
-      keys.push(o.key);
-      outcomes.push(o);
-    }
+    let snapshot: Array<Stored | undefined> | undefined = this.outcomes.slice();
     Object.defineProperty(result, 'states', {
       enumerable: true,
       configurable: true,
       get: () => {
         if (states === undefined) {
-          states = this.statesOf(keys!, outcomes!);
-          keys = outcomes = undefined;
+          states = this.statesOf(withStates(snapshot!));
+          snapshot = undefined;
         }
         return states;
       },
       set: (v: PolicyStateRecord[]) => {
         states = v;
-        keys = outcomes = undefined;
+        snapshot = undefined;
       },
     });
     return result;
@@ -1179,6 +1198,14 @@ export class PolicyScanner {
   /** Scope facts for a resource (for callers that filter by scope). */
   facts(resource: ArmResource): ResourceFacts {
     return resourceFacts(resource, this.chains);
+  }
+}
+
+/** The outcomes with states in a slot array. */
+function* withStates(list: ReadonlyArray<Stored | undefined>): IterableIterator<Outcome> {
+  for (let i = 0; i < list.length; i++) {
+    const o = list[i];
+    if (o !== undefined && typeof o !== 'number' && o.slots.length > 0) yield o;
   }
 }
 

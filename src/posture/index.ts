@@ -51,3 +51,25 @@ export type {
   ArmSecureScoreControlProperties,
   ArmSecureScoreProperties,
 } from './arm.js';
+// Plans (Microsoft.Security/pricings) and the whole pipeline over one evaluated estate.
+export {
+  PLAN_DEFINITIONS,
+  PRICING_TIERS,
+  PRICING_TYPE,
+  applyPricingUpdate,
+  computeCoverage,
+  defaultPricingRow,
+  parseExtensionTokens,
+  parsePricingTier,
+  planDefinition,
+  pricingId,
+  subscriptionPricings,
+  toArmPricing,
+  toAzPricing,
+  validatePricingUpdate,
+} from './plans.js';
+export type { CoverageInput, CoverageSubscription, PlanCoverage, PlanDefinition, PricingExtension, PricingTier, PricingUpdate } from './plans.js';
+export { PostureRun, postureSnapshotBody, postureSummary, runPosture } from './pipeline.js';
+export type { PostureAssignment, PostureInput, PostureSubscription, PostureSummary } from './pipeline.js';
+export { EVIDENCE_CSV_COLUMNS, complianceEvidence, csvField, evidenceCsv, evidenceHtml, evidenceJson } from './evidence.js';
+export type { ComplianceEvidence, EvidenceAssessment, EvidenceControl, EvidenceResource, EvidenceResourceState } from './evidence.js';

@@ -8,6 +8,10 @@
  *              (the code and JSON path of a compile error, or the code of an evaluation error)
  * function cases  file: `builtin: azure.policy.fn.<snake_name>`, `cases: [{note, args, want | want_error | want_null |
  *              want_undefined}]`
+ * assignment cases (Palisade)  file or case: `management_groups`, `subscriptions`, `resources`, `policy_definition` |
+ *              `policy_set_definition` + `policy_definitions`, `assignment`, `exemptions`, `now`, `catalog`,
+ *              `want_states` | `want_effects` | `want_not_evaluated` | `want_state_counts` — run through the
+ *              PolicyScanner (assignment-cases.ts)
  *
  * Files in other formats (regorus' normaliser and VM suites) are listed as ignored with the reason.
  */
@@ -17,6 +21,7 @@ import { parse as parseYaml } from 'yaml';
 import { AliasCatalog } from '../../catalog/index.js';
 import { safeJsonParse } from '../../core/index.js';
 import { compileDefinition } from '../compile.js';
+import { isAssignmentFile, runAssignmentCase } from './assignment-cases.js';
 import { evaluate } from '../evaluate.js';
 import { lookupFunction } from '../functions/index.js';
 import { parsePath, readPath } from '../paths.js';
@@ -107,7 +112,7 @@ export function runPolicyTests(paths: string[], options: PolicyTestOptions = {})
       continue;
     }
     const cases = doc.cases as Case[];
-    const kind = typeof doc.builtin === 'string' ? 'builtin' : isRuleFile(doc, cases) ? 'rule' : undefined;
+    const kind = typeof doc.builtin === 'string' ? 'builtin' : isAssignmentFile(doc, cases) ? 'assignment' : isRuleFile(doc, cases) ? 'rule' : undefined;
     if (!kind) {
       report.ignoredFiles.push({ file, reason: describeOtherFormat(cases) });
       continue;
@@ -137,7 +142,8 @@ export function runPolicyTests(paths: string[], options: PolicyTestOptions = {})
       }
       let problem: string | undefined;
       try {
-        problem = kind === 'builtin' ? runBuiltinCase(String(doc.builtin), c) : runRuleCase(doc, c, aliases, options);
+        problem =
+          kind === 'builtin' ? runBuiltinCase(String(doc.builtin), c) : kind === 'assignment' ? runAssignmentCase(doc, c, aliases, options.now) : runRuleCase(doc, c, aliases, options);
       } catch (e) {
         problem = `crashed: ${(e as Error).stack ?? String(e)}`;
       }

@@ -1,0 +1,98 @@
+/**
+ * `palisade scan [--at TIME]`: the whole pipeline on the store's estate — policy states → assessments → secure
+ * score → regulatory compliance → priorities — saved as a `posture` snapshot in the store. Prints the secure score,
+ * the five controls with the most points at risk, recommendations by severity and compliance per standard: as text by
+ * default, as the snapshot summary object with an explicit `-o`/`--query`.
+ */
+import { Command } from 'commander';
+import { postureSnapshotBody, postureSummary, type PostureSummary } from '../../posture/index.js';
+import type { CommandContext } from '../context.js';
+import { PostureSession } from '../posture-session.js';
+import type { Run } from '../run.js';
+
+export interface ScanOutput extends PostureSummary {
+  snapshotId: string;
+  durationsMs: Record<string, number>;
+}
+
+/** Runs the pipeline and saves the snapshot. */
+export async function runScan(ctx: CommandContext, options: { at?: string } = {}): Promise<ScanOutput> {
+  const started = performance.now();
+  const session = await PostureSession.open(ctx, { at: options.at });
+  const t = performance.now();
+  const summary = postureSummary(session.run);
+  const body = postureSnapshotBody(session.run);
+  const durationsMs: Record<string, number> = { ...session.timings, ...session.run.timings, postureMs: Math.round(performance.now() - t) };
+  const store = await ctx.store();
+  const saving = performance.now();
+  const info = await store.saveSnapshot({ takenAt: session.run.evaluatedAt, kind: 'posture', summary: { ...summary, durationsMs }, body });
+  durationsMs.saveMs = Math.round(performance.now() - saving);
+  durationsMs.totalMs = Math.round(performance.now() - started);
+  return { snapshotId: info.id, ...summary, durationsMs };
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+function num(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** The human summary `palisade scan` and `npm start` print. */
+export function renderScan(r: ScanOutput): string {
+  const lines: string[] = [];
+  const s = r.secureScore;
+  lines.push(`Posture scan, evaluated at ${r.evaluatedAt}`);
+  lines.push('');
+  lines.push(`Secure score  ${pct(s.percentage)}   (${s.current.toFixed(2)} of ${s.max} points; weighted over ${num(s.assessedSubscriptions)} of ${num(s.subscriptions)} subscriptions, ${num(s.weight)} assessed resources)`);
+  lines.push(`Assessments   ${num(r.assessments.total)}: ${num(r.assessments.healthy)} healthy, ${num(r.assessments.unhealthy)} unhealthy, ${num(r.assessments.notApplicable)} not applicable`);
+  if (r.subscriptionsBelow50Percent > 0) lines.push(`              ${r.subscriptionsBelow50Percent} subscriptions score below 50%`);
+  lines.push('');
+  lines.push('Controls with the most points at risk');
+  const w = Math.max(20, ...r.topControls.map((c) => c.displayName.length));
+  for (const c of r.topControls) {
+    lines.push(`  ${pad(c.displayName, w)}  ${c.current.toFixed(2).padStart(5)} / ${String(c.maxScore).padStart(2)}   at risk ${c.pointsAtRisk.toFixed(2).padStart(5)}   ${num(c.unhealthyResourceCount).padStart(6)} unhealthy, ${num(c.healthyResourceCount)} healthy resources`);
+  }
+  lines.push('');
+  lines.push('Recommendations by severity (unhealthy)');
+  for (const sev of ['High', 'Medium', 'Low'] as const) {
+    const v = r.recommendationsBySeverity[sev];
+    lines.push(`  ${pad(sev, 7)} ${String(v.recommendations).padStart(4)} recommendations   ${num(v.unhealthyResources).padStart(7)} resources`);
+  }
+  lines.push('');
+  lines.push('Regulatory compliance');
+  const sw = Math.max(20, ...r.compliance.map((c) => c.displayName.length));
+  for (const c of r.compliance) {
+    lines.push(`  ${pad(c.displayName, sw)}  ${pad(c.state, 7)}  ${c.passedControls} passed, ${c.failedControls} failed, ${c.skippedControls} skipped controls`);
+  }
+  if (r.compliance.length === 1) lines.push('  (add CIS, NIST SP 800-53 or PCI DSS by assigning its initiative: palisade policy assignment create --policy-set-definition ...)');
+  lines.push('');
+  const d = r.durationsMs;
+  lines.push(`Snapshot ${r.snapshotId} saved. Scan took ${((d.totalMs ?? 0) / 1000).toFixed(1)} s (policy evaluation ${((d.policyScanMs ?? 0) / 1000).toFixed(1)} s, posture ${((d.postureMs ?? 0) / 1000).toFixed(1)} s).`);
+  lines.push('Next: palisade security recommendation prioritize --top 10 -o table');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Text unless the user asked for a format or a query. */
+export function wantsText(command: Command, ctx: CommandContext): boolean {
+  return !ctx.options.query && ctx.options.output === 'json' && command.getOptionValueSourceWithGlobals('output') !== 'cli';
+}
+
+export function scanCommand(run: Run): Command {
+  return new Command('scan')
+    .description('Run the posture pipeline on the estate in the store and save a posture snapshot: secure score, top controls at risk, recommendations by severity, compliance per standard.')
+    .option('--at <time>', 'Evaluation time (ISO date-time; default now or $PALISADE_NOW).')
+    .action(function (this: Command) {
+      return run(this, async (ctx) => {
+        const opts = this.opts<{ at?: string }>();
+        const result = await runScan(ctx, { at: opts.at });
+        if (wantsText(this, ctx)) ctx.io.stdout(renderScan(result));
+        else ctx.emit(result);
+      });
+    });
+}
