@@ -51,6 +51,8 @@ db.pragma('temp_store = MEMORY');
 db.pragma('threads = 2');
 db.pragma('journal_size_limit = 67108864');
 db.pragma('wal_autocheckpoint = 0');
+// Alone on the file, the import uses a rollback journal: new pages go straight into the database file once.
+if (workerData.exclusive) { db.pragma('journal_mode = DELETE'); db.pragma('locking_mode = EXCLUSIVE'); }
 const debug = workerData.debug; const T = { rows: 0, idx: 0, commit: 0 }; let t0;
 let upsert, failed = false, inTx = false, records = 0, before = 0, removed = 0, rebuilt = [];
 function rollback() { if (inTx) { inTx = false; try { db.exec('ROLLBACK'); } catch (e) {} } }
@@ -88,9 +90,10 @@ parentPort.on('message', (m) => {
       if (debug) process.stderr.write('sqlite import worker ms: ' + JSON.stringify(T) + String.fromCharCode(10));
       parentPort.postMessage({ t: 'done', result: { inserted, replaced, removed, records, total } });
       // Copy the committed pages from the WAL into the database file now, off the main thread, instead of in
-      // the middle of some later small write on the main connection.
+      // the middle of some later small write on the main connection (nothing to copy after an exclusive import).
       t0 = performance.now();
-      try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (e) {}
+      if (workerData.exclusive) { try { db.pragma('journal_mode = WAL'); } catch (e) {} }
+      else { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (e) {} }
       if (debug) process.stderr.write('sqlite import checkpoint ms: ' + Math.round(performance.now() - t0) + String.fromCharCode(10));
       db.close();
       parentPort.postMessage({ t: 'checkpointed' });
@@ -113,6 +116,8 @@ type WorkerReply = { t: string; result?: Omit<ImportResult, 'durationMs'>; messa
 
 export interface ImportContext {
   path: string;
+  /** the worker is the only connection: it may switch to a rollback journal */
+  exclusive?: boolean;
   busyTimeoutMs: number;
   importedAt: string;
   startedAt: number;
@@ -135,6 +140,7 @@ export async function importViaWorker(
       upsertSql: UPSERT_SQL,
       historySql: IMPORT_HISTORY_SQL,
       debug: process.env.PALISADE_STORE_DEBUG === '1',
+      exclusive: ctx.exclusive === true,
     },
   });
   const pending: Pending[] = [];

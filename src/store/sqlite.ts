@@ -55,9 +55,27 @@ const DEFAULT_PAGE = 1000;
 export async function openSqliteStore(path: string, options: SqliteOptions = {}): Promise<Store> {
   const memory = path === ':memory:';
   const file = memory ? path : resolve(path);
+  if (!memory) {
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+    } catch (error) {
+      throw new PalisadeError('StoreConnectionFailed', `Cannot open the SQLite store ${file}: ${(error as Error).message}`, { kind: 'io', target: file });
+    }
+  }
+  const db = openConnection(file, memory, options);
+  try {
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return new SqliteStore(db, file, memory, options);
+}
+
+/** Opens a connection with the store's pragmas (WAL for files, so reads never wait for a normal write). */
+function openConnection(file: string, memory: boolean, options: SqliteOptions): Database.Database {
   let db: Database.Database;
   try {
-    if (!memory) mkdirSync(dirname(file), { recursive: true });
     db = new Database(file, { timeout: options.busyTimeoutMs ?? 10_000 });
   } catch (error) {
     throw new PalisadeError('StoreConnectionFailed', `Cannot open the SQLite store ${file}: ${(error as Error).message}`, {
@@ -71,12 +89,11 @@ export async function openSqliteStore(path: string, options: SqliteOptions = {})
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('journal_size_limit = 67108864');
-    migrate(db);
   } catch (error) {
     db.close();
-    throw error;
+    throw storeError('StoreConnectionFailed', `Cannot configure the SQLite store ${file}`, error, 'io');
   }
-  return new SqliteStore(db, file, memory, options);
+  return db;
 }
 
 function migrate(db: Database.Database): void {
@@ -119,9 +136,11 @@ class SqliteStore implements Store {
   private readonly clock: Clock;
   /** The last import worker's WAL checkpoint, which runs after its commit; close() waits for it. */
   private background: Promise<unknown> = Promise.resolve();
+  /** Set while a worker import owns the file alone (this connection is closed meanwhile): reads wait for it. */
+  private exclusiveImport: Promise<unknown> | undefined;
 
   constructor(
-    private readonly db: Database.Database,
+    private db: Database.Database,
     readonly location: string,
     private readonly memory: boolean,
     private readonly options: SqliteOptions,
@@ -140,7 +159,9 @@ class SqliteStore implements Store {
 
   private async read<T>(fn: () => T): Promise<T> {
     if (this.closed) throw closedError();
-    while (this.inlineImport !== undefined) await this.inlineImport.catch(() => undefined);
+    while (this.inlineImport !== undefined || this.exclusiveImport !== undefined) {
+      await (this.inlineImport ?? this.exclusiveImport)!.catch(() => undefined);
+    }
     try {
       return fn();
     } catch (error) {
@@ -186,9 +207,21 @@ class SqliteStore implements Store {
           this.inlineImport = undefined;
         }
       } else {
-        const { background, ...rest } = await importViaWorker(batches, options, ctx);
-        counts = rest;
-        this.background = background.catch(() => undefined);
+        // The worker takes the file alone and imports with a rollback journal: the rows are written once, into the
+        // database file, instead of into the WAL and then again by a checkpoint. A failure rolls back as usual.
+        await this.background;
+        this.statements.clear();
+        this.db.close();
+        const run = importViaWorker(batches, options, { ...ctx, exclusive: true });
+        this.exclusiveImport = run;
+        try {
+          const { background, ...rest } = await run;
+          counts = rest;
+          await background;
+        } finally {
+          this.db = openConnection(this.location, false, this.options);
+          this.exclusiveImport = undefined;
+        }
       }
       return { ...counts, durationMs: Math.round(performance.now() - started) };
     });
