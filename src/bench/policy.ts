@@ -213,8 +213,9 @@ async function main(): Promise<void> {
   }
 
   // (c) incremental
+  // Resources some MCSB policy evaluates (a flip on a type no policy reads would flatter the figure).
   const candidates: string[] = [];
-  for (const r of scanner.index.resources()) if (!/^microsoft\.(management|resources)\//i.test(r.type)) candidates.push(r.id);
+  for (const r of scanner.index.indexed()) if (scanner.entriesFor(r.typeKey).length > 0) candidates.push(r.resource.id);
   let x = 0x9e3779b9;
   const next = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0);
   const times: number[] = [];
@@ -226,7 +227,7 @@ async function main(): Promise<void> {
     times.push(performance.now() - s);
   }
   times.sort((a, b) => a - b);
-  line(`re-evaluate one changed resource (${fmt(CHANGES)})`, `median ${percentile(times, 0.5).toFixed(3)} ms, p95 ${percentile(times, 0.95).toFixed(3)} ms, max ${times[times.length - 1].toFixed(2)} ms (goal median ≤ 1 ms)`);
+  line(`re-evaluate one changed resource (${fmt(CHANGES)} of ${fmt(candidates.length)} evaluated)`, `median ${percentile(times, 0.5).toFixed(3)} ms, p95 ${percentile(times, 0.95).toFixed(3)} ms, max ${times[times.length - 1].toFixed(2)} ms (goal median ≤ 1 ms)`);
 
   // (d) memory
   const peakRssMb = process.resourceUsage().maxRSS / 1024;

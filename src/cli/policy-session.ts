@@ -226,10 +226,10 @@ export class PolicySession {
     await this.store.deleteResources([row.key]);
   }
 
-  /** Builds the scanner over the whole estate (every table but policyresources) and evaluates it once. */
+  /** Builds the scanner over the whole estate (policy objects too: some policies check that an assignment exists) and evaluates it once. */
   async scan(): Promise<{ scanner: PolicyScanner; result: ScanResult }> {
     if (this.scannerValue && this.scanValue) return { scanner: this.scannerValue, result: this.scanValue };
-    const tables = ['resources', 'resourcecontainers', 'securityresources', 'authorizationresources'];
+    const tables = ['resources', 'resourcecontainers', 'securityresources', 'authorizationresources', 'policyresources'];
     const total = await this.store.countResources({ tables });
     const showProgress = total >= 20000 && process.stderr.isTTY === true && !this.ctx.options.onlyShowErrors && this.ctx.options.output !== 'none';
     const resources: ArmResource[] = [];

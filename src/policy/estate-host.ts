@@ -347,18 +347,28 @@ export class EstateIndex implements PolicyHost {
         found = this.groups.get(group)?.get(typeKey);
       }
     }
-    if (found === undefined) return [];
+    if (found === undefined) return NONE;
+    if (wanted === undefined) {
+      // Every resource of the set: one array per set, rebuilt after the set changes.
+      let all = listed.get(found);
+      if (all === undefined) {
+        all = [];
+        for (const e of found) all.push(e.resource);
+        listed.set(found, all);
+      }
+      return all;
+    }
     const out: ArmResource[] = [];
     // Order does not matter: any related resource that satisfies the existenceCondition makes the resource compliant.
-    for (const e of found) {
-      if (wanted !== undefined && !nameMatches(wanted, e.names)) continue;
-      out.push(e.resource);
-    }
+    for (const e of found) if (nameMatches(wanted, e.names)) out.push(e.resource);
     return out;
   }
 }
 
-/** Adds `entry` to (or removes it from) `level` at (scope, type); returns the scope's map afterwards (undefined when empty). */
+const NONE: ReadonlyArray<ArmResource> = Object.freeze([]);
+/** The resources of a lookup set, as findRelated returns them (dropped when the set changes). */
+const listed = new WeakMap<Set<Entry>, ArmResource[]>();
+
 function place(level: Level, scope: string, type: string, entry: Entry, add: boolean): Map<string, Set<Entry>> | undefined {
   let byType = level.get(scope);
   if (add) {
@@ -366,11 +376,13 @@ function place(level: Level, scope: string, type: string, entry: Entry, add: boo
     let set = byType.get(type);
     if (set === undefined) byType.set(type, (set = new Set()));
     set.add(entry);
+    listed.delete(set);
     return byType;
   }
   const set = byType?.get(type);
   if (set === undefined) return byType;
   set.delete(entry);
+  listed.delete(set);
   if (set.size === 0) {
     byType!.delete(type);
     if (byType!.size === 0) {

@@ -4,12 +4,27 @@
  * not be evaluated and why.
  *
  *   const scanner = new PolicyScanner({ resources, assignments, exemptions, definitions, aliases, hierarchy, clock });
- *   const result = scanner.scan();
+ *   const result = scanner.scan();                      // result.summary, result.stateCounts; result.states on demand
  *   scanner.reevaluateResource(id, changedResource);   // incremental: that resource and the lookups that depend on it
  *
  * Incremental evaluation re-runs only the changed resource and the resources whose related-resource lookups
  * (AINE/DINE) or `subscription()` / `resourceGroup()` reads touched it; the result equals a full scan.
  * A changed management-group tree, assignment or exemption set needs `rescan()`.
+ *
+ * How a scan stays cheap (one million resources × the MCSB initiative in seconds):
+ *  - plan entries are looked up per resource type id (the estate index interns types), never per resource;
+ *  - scope, notScope, resourceSelector and exemption decisions, the `subscription()` / `resourceGroup()` objects and
+ *    the management-group chain are computed once per resource group / subscription (`ScopeContext`); only
+ *    assignments, notScopes or exemptions below that level are checked per resource (`shareScopes: false` turns
+ *    this off — the tests compare both);
+ *  - a resource's states are stored as (plan entry, engine result) pairs — results are mostly shared frozen
+ *    objects — with rare adjustments (exemptions, Modify conflicts, per-resource effect overrides); the
+ *    PolicyInsights-shaped records are built only when listed (`states()`, `result.states`), sorted only then;
+ *  - the summary and the counts by state come from one pass over the stored pairs with per-resource roll-ups
+ *    (`fastSummary`), equal to `summarizeStates` over the records;
+ *  - a lookup among the evaluated resource's own children and extensions is not recorded as a dependency: a change
+ *    to a child or extension re-evaluates its parent; assessment presence flips re-evaluate the types of the
+ *    assessment-reading definitions.
  */
 import type { AliasCatalog } from '../catalog/index.js';
 import { canonicalKey, systemClock, type Clock, type ScopeHierarchy } from '../core/index.js';
