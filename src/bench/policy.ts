@@ -94,7 +94,9 @@ async function load(files: string[]): Promise<Estate> {
       if (t === 'microsoft.authorization/policyexemptions') {
         const e = rec.row as unknown as PolicyExemption;
         if (e.properties?.policyAssignmentId?.toLowerCase() === ASSIGNMENT_ID.toLowerCase()) exemptions.push(e);
-      } else if (!t.startsWith('microsoft.authorization/policy')) resources.push(rec.row as ArmResource);
+      }
+      // Policy objects stay in the estate (as `palisade policy` scans it): some policies look assignments up.
+      resources.push(rec.row as ArmResource);
     }
   }
   const manifest = (await import(join(CACHE, 'manifest.json'), { with: { type: 'json' } })) as { default: { baseTime: string } };

@@ -199,17 +199,22 @@ interface DependencyNode {
  * mostly shared frozen objects — with the rare adjustments, the lookups it depends on and its not-evaluated counts.
  * A resource whose evaluations all ended NotApplicable / Disabled is stored as its evaluation count alone.
  */
-class Outcome {
+interface Outcome {
   /** The resource's canonical key. */
-  key = '';
-  slots: Array<number | EvaluationResult> = [];
-  adjustments: Adjustment[] | undefined = undefined;
-  deps: DependencyNode[] | undefined = undefined;
-  evaluations = 0;
-  assessments = 0;
-  errors = 0;
-  providerMode = 0;
-  constructor(readonly now: Date) {}
+  key: string;
+  slots: Array<number | EvaluationResult>;
+  adjustments: Adjustment[] | undefined;
+  deps: DependencyNode[] | undefined;
+  evaluations: number;
+  assessments: number;
+  errors: number;
+  providerMode: number;
+  readonly now: Date;
+}
+
+/** A new outcome (an object literal: V8 pretenures the allocation site, as nearly all of them survive). */
+function newOutcome(key: string, now: Date, slots: Array<number | EvaluationResult> = []): Outcome {
+  return { key, slots, adjustments: undefined, deps: undefined, evaluations: 0, assessments: 0, errors: 0, providerMode: 0, now };
 }
 
 type Stored = Outcome | number;
@@ -269,6 +274,8 @@ export class PolicyScanner {
   private readonly requestContexts = new Map<string, { apiVersion: string }>();
   private readonly defaultRequestContext: { apiVersion: string };
   private readonly depScratch: string[] = [];
+  /** The (entry, result) pairs of the resource being evaluated (copied, exactly sized, into its outcome). */
+  private readonly slotScratch: Array<number | EvaluationResult> = [];
   /** Types whose resources a change in assessment presence can affect (undefined entry = any type). */
   private assessmentTypes = new Set<string>();
   private assessmentAnyType = false;
@@ -580,6 +587,9 @@ export class PolicyScanner {
     ctx.requestContext = this.requestContextFor(resource);
     const deps = this.depScratch;
     deps.length = 0;
+    const slots = this.slotScratch;
+    slots.length = 0;
+    let adjustments: Adjustment[] | undefined;
     let outcome: Outcome | undefined;
     let evaluations = 0;
     let containersRead = false;
@@ -608,21 +618,20 @@ export class PolicyScanner {
         const state = result.state;
         if (state === 'NotApplicable' || state === 'Disabled') continue;
         if (state === 'NotEvaluated' || state === 'Error' || (state === 'Unknown' && entry.assessment)) {
-          outcome ??= new Outcome(now);
+          outcome ??= newOutcome(ie.key, now);
           if (state === 'Unknown') outcome.assessments++;
           else if (state === 'Error') outcome.errors++;
           else outcome.providerMode++;
           continue;
         }
-        outcome ??= new Outcome(now);
-        const slot = outcome.slots.length;
-        outcome.slots.push(entry.ordinal, result);
+        const slot = slots.length;
+        slots.push(entry.ordinal, result);
         let adj: Adjustment | undefined;
-        if (staticEffect !== entry.base.effect) (outcome.adjustments ??= []).push((adj = { slot, staticEffect }));
+        if (staticEffect !== entry.base.effect) (adjustments ??= []).push((adj = { slot, staticEffect }));
         if (sc.exempt[ai] === 1) {
           const ex = this.exemptions.matching(entry.assignment.key, entry.ref.referenceId, (facts ??= resourceFacts(resource, this.chains)), now);
           if (ex.length > 0) {
-            if (adj === undefined) (outcome.adjustments ??= []).push((adj = { slot }));
+            if (adj === undefined) (adjustments ??= []).push((adj = { slot }));
             adj.exemptions = ex;
           }
         }
@@ -633,9 +642,10 @@ export class PolicyScanner {
       this.index.evaluating = undefined;
     }
     if (containersRead) for (const d of sc.containerDeps) deps.push(d);
-    if (outcome === undefined && deps.length === 0) return evaluations === 0 ? undefined : evaluations;
-    outcome ??= new Outcome(now);
-    outcome.key = ie.key;
+    if (outcome === undefined && slots.length === 0 && deps.length === 0) return evaluations === 0 ? undefined : evaluations;
+    outcome ??= newOutcome(ie.key, now, slots.length === 0 ? [] : slots.slice());
+    if (outcome.slots.length !== slots.length) outcome.slots = slots.slice();
+    outcome.adjustments = adjustments;
     outcome.evaluations = evaluations;
     if (modify >= 2) this.markConflicts(outcome);
     if (deps.length > 0) {

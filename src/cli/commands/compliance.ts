@@ -4,13 +4,10 @@
  *
  * CSV (RFC 4180) and JSON hold every (control, assessment, resource) row; HTML is one self-contained file (inline
  * CSS, no script, no CDN) listing at most `--max-resources` resources per assessment; PDF is that HTML printed by a
- * headless Chromium (Debian's `/usr/bin/chromium`, or `$PALISADE_CHROMIUM`). playwright-core should replace the
- * direct Chromium call once it is a dependency.
+ * headless Chromium (Debian's `/usr/bin/chromium`, or `$PALISADE_CHROMIUM`) driven by playwright-core.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { statSync, writeFileSync } from 'node:fs';
+import { htmlToPdf } from '../pdf.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PalisadeError } from '../../core/index.js';
 import { complianceEvidence, evidenceCsv, evidenceHtml, evidenceJson, type ComplianceEvidence } from '../../posture/index.js';
@@ -21,50 +18,7 @@ import { standardNamed } from './security-regulatory.js';
 
 export type EvidenceFormat = 'csv' | 'json' | 'html' | 'pdf';
 
-/** The Chromium binary for PDF export: `$PALISADE_CHROMIUM`, else Debian's `/usr/bin/chromium`, else undefined. */
-export function chromiumPath(env: NodeJS.ProcessEnv): string | undefined {
-  const candidates = [env.PALISADE_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => Boolean(p));
-  return candidates.find((p) => existsSync(p));
-}
-
-/** Prints an HTML file to PDF with headless Chromium; the coded error says how to install it when it is missing. */
-export async function htmlToPdf(html: string, outFile: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const chromium = chromiumPath(env);
-  if (!chromium) {
-    throw new PalisadeError('ChromiumNotFound', 'PDF export needs Chromium: install it with `apt-get install chromium` (Debian/Ubuntu), or set PALISADE_CHROMIUM to a Chrome/Chromium binary. The html format needs nothing.', {
-      kind: 'io',
-    });
-  }
-  const work = mkdtempSync(join(tmpdir(), 'palisade-pdf-'));
-  try {
-    const htmlFile = join(work, 'report.html');
-    writeFileSync(htmlFile, html);
-    const args = [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--user-data-dir=${join(work, 'profile')}`,
-      '--no-pdf-header-footer',
-      `--print-to-pdf=${resolve(outFile)}`,
-      `file://${htmlFile}`,
-    ];
-    await new Promise<void>((done, fail) => {
-      execFile(chromium, args, { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, _stdout, stderr) => {
-        if (error) fail(new PalisadeError('PdfExportFailed', `Chromium could not print the report: ${error.message}${stderr ? `\n${String(stderr).slice(0, 2000)}` : ''}`, { kind: 'io', cause: error }));
-        else done();
-      });
-    });
-    if (!existsSync(outFile) || !readFileSync(outFile).subarray(0, 5).equals(Buffer.from('%PDF-'))) {
-      throw new PalisadeError('PdfExportFailed', `Chromium did not write a PDF to '${outFile}'`, { kind: 'io' });
-    }
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-}
+export { chromiumPath, htmlToPdf } from '../pdf.js';
 
 function nonNegative(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`'${value}' is not a non-negative integer.`);
