@@ -171,6 +171,11 @@ export class EstateIndex implements PolicyHost {
     return name === undefined ? this.assessmentNames.size > 0 : this.assessmentNames.has(name.toLowerCase());
   }
 
+  /** `hasAssessment` for an already lower-cased name. */
+  hasAssessmentKey(lowerName: string): boolean {
+    return this.assessmentNames.has(lowerName);
+  }
+
   has(id: string): boolean {
     return this.entries.has(canonicalKey(id));
   }

@@ -72,6 +72,12 @@ export interface ScanOptions {
    * (default true). False decides them per resource — the reference the shared decisions are tested against.
    */
   shareScopes?: boolean;
+  /**
+   * Decide an assessment-reading definition whose outcome depends on the resource type alone (see
+   * `PlanEntry.typeDecidedAssessment`) once per type while the estate holds no assessment of its name (default
+   * true). False evaluates every pair — the reference the shortcut is tested against.
+   */
+  shortcuts?: boolean;
 }
 
 /** Reasons an (assignment, reference) or an evaluation is not evaluated. */
@@ -115,7 +121,15 @@ export interface ScanResult {
   notEvaluatedReferences: NotEvaluatedEntry[];
   compileErrors: CompileErrorEntry[];
   /** `millis`: the whole scan; `evaluateMillis`: evaluating (without sorting and summarising). */
-  metrics: { resources: number; evaluations: number; compiledVariants: number; millis: number; evaluateMillis: number };
+  metrics: {
+    resources: number;
+    evaluations: number;
+    /** Of `evaluations`, those decided per resource type without calling the engine (ScanOptions.shortcuts). */
+    typeDecided: number;
+    compiledVariants: number;
+    millis: number;
+    evaluateMillis: number;
+  };
 }
 
 /** One (assignment, definition reference) of the plan. */
@@ -132,6 +146,15 @@ interface PlanEntry {
   /** Compiled variants per dynamic override value (`''` = none). */
   readonly variants: Map<string, CompiledReference>;
   readonly assessment: boolean;
+  /**
+   * For an assessment-reading AuditIfNotExists / DeployIfNotExists whose outcome depends on the resource's type
+   * alone while the estate holds no assessment of this (lower-cased) name — mode All, an `if` of `type` equals / in
+   * conditions only, constant details.name and a static effect — the name; else undefined. Such an entry is
+   * evaluated once per resource type and its state (Unknown → AssessmentNotInEstate, or NotApplicable) reused.
+   */
+  readonly typeDecidedAssessment?: string;
+  /** Its state per `IndexedResource.typeId` once decided (cleared by `scan()`). */
+  readonly decidedByType: Array<string | undefined>;
   /** The definition may look up assessments (details.type is assessments or not a constant). */
   readonly assessmentSensitive: boolean;
   readonly readsContainers: boolean;
@@ -271,6 +294,9 @@ export class PolicyScanner {
   private readonly setInfo = new Map<string, { name: string; category: string | null; version: string }>();
   private readonly scopes = new Map<string, ScopeContext>();
   private readonly shareScopes: boolean;
+  private readonly shortcuts: boolean;
+  /** Evaluations of the last `scan()` decided per type instead of by the engine (counted in `evaluations` too). */
+  private decided = 0;
   private readonly requestContexts = new Map<string, { apiVersion: string }>();
   private readonly defaultRequestContext: { apiVersion: string };
   private readonly depScratch: string[] = [];
@@ -296,6 +322,7 @@ export class PolicyScanner {
     this.apiVersion = options.apiVersion ?? '2025-01-01';
     this.defaultRequestContext = Object.freeze({ apiVersion: this.apiVersion });
     this.shareScopes = options.shareScopes !== false;
+    this.shortcuts = options.shortcuts !== false;
     this.chains = new ScopeChains(options.hierarchy);
     this.compiler = new PolicyCompiler(options.definitions, options.aliases);
     this.index = options.resources instanceof EstateIndex ? options.resources : new EstateIndex(options.resources);
@@ -397,6 +424,10 @@ export class PolicyScanner {
           if (!groupIndexes.includes(gi)) groupIndexes.push(gi);
         }
         const staticEffect = base.compiled.staticEffect;
+        const typeDecidedAssessment =
+          this.shortcuts && this.host === undefined && !isDynamic && staticEffect !== undefined && (staticEffect === 'AuditIfNotExists' || staticEffect === 'DeployIfNotExists') && info.detailsType === 'microsoft.security/assessments'
+            ? typeDecidedName(info)
+            : undefined;
         const entry: PlanEntry = {
           ordinal: ordinal++,
           assignmentIndex,
@@ -407,6 +438,8 @@ export class PolicyScanner {
           dynamicOverrides: isDynamic ? candidates : [],
           variants: new Map(),
           assessment: info.detailsType === 'microsoft.security/assessments',
+          typeDecidedAssessment,
+          decidedByType: [],
           assessmentSensitive: info.detailsType === 'microsoft.security/assessments' || info.detailsType === undefined,
           readsContainers: this.readsContainers(info),
           modifyLike: isDynamic || staticEffect === undefined || staticEffect === 'Modify',
@@ -613,9 +646,26 @@ export class PolicyScanner {
         }
         if (entry.readsContainers) containersRead = true;
         evaluations++;
+        const decidedName = entry.typeDecidedAssessment;
+        if (decidedName !== undefined && !this.index.hasAssessmentKey(decidedName)) {
+          const known = entry.decidedByType[ie.typeId];
+          if (known === 'Unknown') {
+            this.decided++;
+            outcome ??= newOutcome(ie.key, now);
+            outcome.assessments++;
+            continue;
+          }
+          if (known === 'NotApplicable') {
+            this.decided++;
+            continue;
+          }
+        }
         ctx.policy = entry.policy;
         const result = evaluate(compiled, resource, ctx);
         const state = result.state;
+        if (decidedName !== undefined && (state === 'Unknown' || state === 'NotApplicable') && !this.index.hasAssessmentKey(decidedName)) {
+          entry.decidedByType[ie.typeId] = state;
+        }
         if (state === 'NotApplicable' || state === 'Disabled') continue;
         if (state === 'NotEvaluated' || state === 'Error' || (state === 'Unknown' && entry.assessment)) {
           outcome ??= newOutcome(ie.key, now);
@@ -780,6 +830,8 @@ export class PolicyScanner {
     this.summaryMemo = undefined;
     this.runtimeAssessments = this.runtimeErrors = this.runtimeProviderMode = 0;
     this.evaluations = 0;
+    this.decided = 0;
+    for (const e of this.plan) e.decidedByType.length = 0;
     const now = this.clock.now();
     const ctx = this.evaluationContext(now);
     const every = progress.every ?? 5000;
@@ -835,11 +887,13 @@ export class PolicyScanner {
     const now = this.clock.now();
     const ctx = this.evaluationContext(now);
     const states: PolicyStateRecord[] = [];
+    const decided = this.decided;
     for (const k of todo) {
       this.store(k, now, ctx);
       const o = this.outcomeOf(k);
       if (o !== undefined) states.push(...this.materialise(k, o));
     }
+    this.decided = decided;
     return { evaluated: [...todo].sort(), states: states.sort(compareStates) };
   }
 
@@ -1182,6 +1236,7 @@ export class PolicyScanner {
       metrics: {
         resources: this.index.size,
         evaluations: this.evaluations,
+        typeDecided: this.decided,
         compiledVariants: this.compiler.size,
         millis: Math.round(start === undefined ? millis : performance.now() - start),
         evaluateMillis: Math.round(evaluateMillis),
@@ -1232,6 +1287,40 @@ function* withStates(list: ReadonlyArray<Stored | undefined>): IterableIterator<
     const o = list[i];
     if (o !== undefined && typeof o !== 'number' && o.slots.length > 0) yield o;
   }
+}
+
+/**
+ * The lower-cased `details.name` of an assessment-reading definition whose outcome, while no assessment of that
+ * name exists, depends on the resource type alone: mode All (Indexed eligibility can depend on the resource), an
+ * `if` made only of `field: type` equals / in conditions (under allOf / anyOf), a constant name.
+ */
+function typeDecidedName(info: DefinitionInfo): string | undefined {
+  const get = (o: unknown, key: string): unknown => {
+    const r = asRecord(o);
+    if (!r) return undefined;
+    for (const k of Object.keys(r)) if (k.toLowerCase() === key) return r[k];
+    return undefined;
+  };
+  const props = asRecord(get(info.json, 'properties')) ?? info.json;
+  if (String(get(props, 'mode') ?? '').toLowerCase() !== 'all') return undefined;
+  const rule = get(props, 'policyrule');
+  const name = get(get(get(rule, 'then'), 'details'), 'name');
+  if (typeof name !== 'string' || name === '' || name.startsWith('[')) return undefined;
+  const typeOnly = (c: unknown, depth: number): boolean => {
+    const r = asRecord(c);
+    if (!r || depth > 8) return false;
+    const keys = Object.keys(r).map((k) => k.toLowerCase());
+    const allOf = get(r, 'allof');
+    const anyOf = get(r, 'anyof');
+    if (keys.length === 1 && Array.isArray(allOf)) return allOf.length > 0 && allOf.every((x) => typeOnly(x, depth + 1));
+    if (keys.length === 1 && Array.isArray(anyOf)) return anyOf.length > 0 && anyOf.every((x) => typeOnly(x, depth + 1));
+    if (keys.length !== 2 || String(get(r, 'field')).toLowerCase() !== 'type') return false;
+    const eq = get(r, 'equals');
+    const list = get(r, 'in');
+    if (typeof eq === 'string') return !eq.startsWith('[');
+    return Array.isArray(list) && list.every((x) => typeof x === 'string' && !x.startsWith('['));
+  };
+  return typeOnly(get(rule, 'if'), 0) ? name.toLowerCase() : undefined;
 }
 
 function countStates(states: ReadonlyArray<PolicyStateRecord>): Record<string, number> {

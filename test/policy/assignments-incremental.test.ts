@@ -55,6 +55,7 @@ interface Extras {
   exemptions?: PolicyExemption[];
   definitions?: unknown[];
   shareScopes?: boolean;
+  shortcuts?: boolean;
 }
 
 function scanner(resources: Iterable<ArmResource>, extras: Extras = {}): PolicyScanner {
@@ -67,6 +68,7 @@ function scanner(resources: Iterable<ArmResource>, extras: Extras = {}): PolicyS
     hierarchy: estate.tree,
     clock: fixedClock(estate.baseTime),
     shareScopes: extras.shareScopes,
+    shortcuts: extras.shortcuts,
   });
 }
 
@@ -86,6 +88,8 @@ const RG_TAG_DEFINITION = {
   },
 };
 const SQL_ASSESSMENT = '82e20e14-edc5-4373-bfc4-f13121257c37';
+/** Read by a definition whose `if` is the virtual-machine type alone (decided per type while absent). */
+const VM_ASSESSMENT = '805651bc-6ecd-4c73-9b55-97a19d0582d0';
 
 /**
  * Assignments and exemptions at every kind of scope the shared (per resource group) scope decisions must get right:
@@ -182,10 +186,14 @@ describe.skipIf(!hasData)('incremental policy evaluation on the sample estate', 
 });
 
 describe.skipIf(!hasData)('scan shortcuts equal the plain computation on the sample estate', () => {
-  it('decides scopes, notScopes, selectors and exemptions per resource group exactly as per resource', () => {
+  it('decides scopes, notScopes, selectors and exemptions per resource group, and type-decided assessments, exactly as per resource', () => {
     const extras = scopedExtras(estate.resources);
     const shared = scanner(estate.resources, extras).scan();
-    const plain = scanner(estate.resources, { ...extras, shareScopes: false }).scan();
+    const plain = scanner(estate.resources, { ...extras, shareScopes: false, shortcuts: false }).scan();
+    // Assessment-reading definitions decided once per type (no assessment of their name in the estate).
+    expect(shared.metrics.typeDecided).toBeGreaterThan(0);
+    expect(plain.metrics.typeDecided).toBe(0);
+    expect(shared.metrics.evaluations).toBe(plain.metrics.evaluations);
     expect(shared.states.length).toBe(plain.states.length);
     expect(shared.states).toEqual(plain.states);
     expect(shared.summary).toEqual(plain.summary);
@@ -261,6 +269,15 @@ describe.skipIf(!hasData)('scan shortcuts equal the plain computation on the sam
     s.reevaluateResource(assessment(1).id, assessment(1));
     s.reevaluateResource(assessment(0).id, null);
     s.reevaluateResource(assessment(1).id, null);
+    // An assessment a type-decided definition reads (`if` on the VM type only) appears on one VM: every VM is
+    // looked up again, and that one evaluates from its assessment.
+    const vm = sorted.find((r) => r.type.toLowerCase() === 'microsoft.compute/virtualmachines')!;
+    const vmAssessment: ArmResource = { id: `${vm.id}/providers/Microsoft.Security/assessments/${VM_ASSESSMENT}`, type: 'Microsoft.Security/assessments', name: VM_ASSESSMENT, properties: { status: { code: 'Unhealthy' } } };
+    const before = s.result().notEvaluated.AssessmentNotInEstate;
+    s.reevaluateResource(vmAssessment.id, vmAssessment);
+    const withVm = s.result();
+    expect(withVm.notEvaluated.AssessmentNotInEstate).toBeLessThan(before);
+    expect(withVm.states).toEqual(scanner([...s.index.resources()], extras).scan().states);
 
     const incremental = s.result();
     const fresh = scanner([...s.index.resources()], extras).scan();
