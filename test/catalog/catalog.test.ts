@@ -17,9 +17,10 @@ import {
   stableStringify,
 } from '../../src/catalog/index.js';
 import { compileDefinition } from '../../src/policy/index.js';
+import { POLICY_DATA } from '../shared-data.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const SHARED = resolve(ROOT, '..', 'shared', 'data', 'azure-policy');
+const SHARED = POLICY_DATA;
 const HAS_SHARED = existsSync(join(SHARED, 'built-in-policies'));
 if (!HAS_SHARED) console.warn(`SKIP: ${SHARED} is absent; the catalog regeneration and full-table tests are skipped`);
 

@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers.js';
+import { REGORUS_CORPUS } from '../shared-data.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const GOLDEN = join(ROOT, 'test', 'golden', 'cli');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
-const CORPUS = '/work/shared/data/azure-policy/test-corpora/microsoft-regorus/tests';
+const CORPUS = REGORUS_CORPUS;
 const NOW = '2026-09-01T00:00:00Z';
 const ROOT_MG = '/providers/Microsoft.Management/managementGroups/contoso-root';
 const MCSB = '/providers/Microsoft.Authorization/policySetDefinitions/1f3afdf9-d0c9-4c3d-847f-89da613e70a8';

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { AliasCatalog } from '../../src/catalog/index.js';
 import { compileDefinition, evaluate, explain, isCompiled, type CompiledPolicy } from '../../src/policy/index.js';
 import { armGuid, armUniqueString } from '../../src/policy/functions/strings.js';
+import { POLICY_DATA } from '../shared-data.js';
 
-const DATA = '/work/shared/data/azure-policy';
+const DATA = POLICY_DATA;
 
 function compiled(json: unknown, options = {}): CompiledPolicy {
   const c = compileDefinition(json, options);

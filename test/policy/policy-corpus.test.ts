@@ -2,8 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runPolicyTests, type CorpusSkip } from '../../src/policy/index.js';
+import { REGORUS_CORPUS } from '../shared-data.js';
 
-const CORPUS = '/work/shared/data/azure-policy/test-corpora/microsoft-regorus/tests';
+const CORPUS = REGORUS_CORPUS;
 const skips = (JSON.parse(readFileSync(fileURLToPath(new URL('./corpus-skips.json', import.meta.url)), 'utf8')) as { skips: CorpusSkip[] }).skips;
 
 describe('Azure Policy conformance', () => {

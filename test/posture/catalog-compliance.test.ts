@@ -26,12 +26,13 @@ import {
   type Assessment,
 } from '../../src/posture/index.js';
 import { CIS_ASSIGNMENT, CIS_INITIATIVE, ROWS, S1, policyStates, resourceId } from './fixture.js';
+import { SHARED_DATA } from '../shared-data.js';
 
 const policy = loadCatalog();
 const catalog = loadPostureCatalog();
 const mcsb = policy.getSetDefinition(MCSB_INITIATIVE_ID)!;
 const definitionOf = (refId: string) => mcsb.properties.policyDefinitions.find((r) => r.policyDefinitionReferenceId === refId)!.policyDefinitionId;
-const SECURE_SCORE = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'secure-score', 'secure-score-controls.json');
+const SECURE_SCORE = resolve(SHARED_DATA, 'secure-score', 'secure-score-controls.json');
 
 describe('posture catalog', () => {
   it('has one recommendation per MCSB reference, each in exactly one existing control', () => {

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { AliasCatalog } from '../../../../src/catalog/index.js';
 import { ManagementGroupTree, type ArgRow } from '../../../../src/estate/index.js';
 import type { ArmResource, PolicyAssignment } from '../../../../src/policy/index.js';
+import { POLICY_DATA } from '../../../shared-data.js';
 
-export const DATA = '/work/shared/data/azure-policy';
+export const DATA = POLICY_DATA;
 export const hasData = existsSync(join(DATA, 'manifest.json'));
 
 let aliasCache: AliasCatalog | undefined;
