@@ -4,51 +4,17 @@
  * (b) `palisade estate import` of the same files into a fresh SQLite store (validation, tree, duplicate checks, insert).
  * Prints both times, their ratio and the peak RSS. Goal: ratio ≤ 2, peak RSS ≤ 2 GB.
  */
-import { spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { baselineParse, ensureSample as ensureCachedSample, estateFiles as cachedEstateFiles, sampleDir } from './sample-cache.js';
 import { loadEstate } from '../estate/index.js';
 import { openStore } from '../store/index.js';
 
 const RESOURCES = Number(process.env.BENCH_RESOURCES ?? 1_000_000);
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const CACHE = join(ROOT, '.bench-cache', `sample-${RESOURCES}`);
-
-function ensureSample(): void {
-  if (existsSync(join(CACHE, 'manifest.json'))) {
-    console.log(`sample: cached in ${CACHE}`);
-    return;
-  }
-  console.log(`sample: generating ${RESOURCES} resources into ${CACHE} ...`);
-  const started = performance.now();
-  const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'palisade.js'), 'sample', '--out', CACHE, '--resources', String(RESOURCES), '-o', 'none'], {
-    stdio: 'inherit',
-  });
-  if (result.status !== 0) throw new Error(`sample generation failed with exit code ${result.status}`);
-  console.log(`sample: generated in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-}
-
-function estateFiles(): string[] {
-  return readdirSync(CACHE)
-    .filter((name) => name.endsWith('.jsonl'))
-    .sort()
-    .map((name) => join(CACHE, name));
-}
-
-async function baselineParse(files: string[]): Promise<number> {
-  let rows = 0;
-  for (const file of files) {
-    const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }), crlfDelay: Infinity });
-    for await (const line of lines) {
-      if (line.length === 0) continue;
-      JSON.parse(line);
-      rows++;
-    }
-  }
-  return rows;
-}
+const CACHE = sampleDir(RESOURCES);
+const ensureSample = (): void => void ensureCachedSample(RESOURCES);
+const estateFiles = (): string[] => cachedEstateFiles(CACHE);
 
 async function importIntoSqlite(files: string[]): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'palisade-bench-'));

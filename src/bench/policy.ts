@@ -18,11 +18,11 @@
  * writes a CPU profile of the first full scan.
  */
 import { spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
 import { writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { baselineParse, ensureSample as ensureCachedSample, estateFiles as cachedEstateFiles, sampleDir } from './sample-cache.js';
 import { loadCatalog } from '../catalog/index.js';
 import { fixedClock } from '../core/index.js';
 import { loadEstate, type ManagementGroupTree } from '../estate/index.js';
@@ -33,48 +33,15 @@ const CHANGES = Number(process.env.BENCH_CHANGES ?? 1_000);
 /** Full scans to run (the first is reported; with more, the fastest too: the machine may be shared). */
 const SCANS = Number(process.env.BENCH_SCANS ?? 1);
 const HEAP_MB = Number(process.env.BENCH_HEAP_MB ?? 16_384);
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const CACHE = join(ROOT, '.bench-cache', `sample-${RESOURCES}`);
+const CACHE = sampleDir(RESOURCES);
+const ensureSample = (): void => void ensureCachedSample(RESOURCES);
+const estateFiles = (): string[] => cachedEstateFiles(CACHE);
 const MCSB = '/providers/Microsoft.Authorization/policySetDefinitions/1f3afdf9-d0c9-4c3d-847f-89da613e70a8';
 const ROOT_MG = '/providers/Microsoft.Management/managementGroups/contoso-root';
 const ASSIGNMENT_ID = `${ROOT_MG}/providers/Microsoft.Authorization/policyAssignments/mcsb-mg-root`;
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const line = (label: string, value: string) => console.log(`${label.padEnd(40)} ${value}`);
-
-function ensureSample(): void {
-  if (existsSync(join(CACHE, 'manifest.json'))) {
-    console.log(`sample: cached in ${CACHE}`);
-    return;
-  }
-  console.log(`sample: generating ${RESOURCES} resources into ${CACHE} ...`);
-  const started = performance.now();
-  const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'palisade.js'), 'sample', '--out', CACHE, '--resources', String(RESOURCES), '-o', 'none'], {
-    stdio: 'inherit',
-  });
-  if (result.status !== 0) throw new Error(`sample generation failed with exit code ${result.status}`);
-  console.log(`sample: generated in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-}
-
-function estateFiles(): string[] {
-  return readdirSync(CACHE)
-    .filter((name) => name.endsWith('.jsonl'))
-    .sort()
-    .map((name) => join(CACHE, name));
-}
-
-async function baselineParse(files: string[]): Promise<number> {
-  let rows = 0;
-  for (const file of files) {
-    const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }), crlfDelay: Infinity });
-    for await (const text of lines) {
-      if (text.length === 0) continue;
-      JSON.parse(text);
-      rows++;
-    }
-  }
-  return rows;
-}
 
 interface Estate {
   resources: ArmResource[];
