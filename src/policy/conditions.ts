@@ -414,6 +414,7 @@ function compileCount(json: unknown, scope: Scope, path: Path, depth: number): (
     scope.conditions = inner.conditions;
     // One scratch array per count site; a re-entrant use (an evaluation inside a host callback) gets its own.
     const scratch: unknown[] = [];
+    const scratchFrame: Frame = { value: undefined, plan: undefined };
     let busy = false;
     return (rt) => {
       const members = busy ? [] : scratch;
@@ -426,7 +427,9 @@ function compileCount(json: unknown, scope: Scope, path: Path, depth: number): (
         const plan = reader.plan(rt, rt.target);
         n = 0;
         const saved = rt.frames[frame];
-        const current: Frame = { value: undefined, plan };
+        const current: Frame = owner ? scratchFrame : { value: undefined, plan };
+        current.value = undefined;
+        current.plan = plan;
         rt.frames[frame] = current;
         for (let i = 0; i < members.length; i++) {
           current.value = members[i];
@@ -434,6 +437,7 @@ function compileCount(json: unknown, scope: Scope, path: Path, depth: number): (
         }
         rt.frames[frame] = saved as Frame;
         if (saved === undefined) rt.frames.length = Math.min(rt.frames.length, frame);
+        current.value = undefined;
       }
       members.length = 0;
       if (owner) busy = false;

@@ -12,7 +12,7 @@ import type { ConditionNode } from './conditions.js';
 import { effectByName, type EffectName } from './effects.js';
 import { EvaluationError } from './errors.js';
 import type { OperatorName } from './operators.js';
-import { Runtime, type EvaluationContext } from './runtime.js';
+import { Runtime, type EvaluationContext, type RelatedResourceQuery } from './runtime.js';
 import { getKey, isObject, type JsonObject } from './value.js';
 
 export type ComplianceState = 'Compliant' | 'NonCompliant' | 'NotApplicable' | 'Unknown' | 'NotEvaluated' | 'Disabled' | 'Error';
@@ -96,8 +96,12 @@ function runtimeFor(resource: JsonObject, context: EvaluationContext): Runtime {
     last.reset(context);
     return last;
   }
+  if (last !== undefined && !last.busy) {
+    last.rebind(resource, context);
+    return last;
+  }
   const rt = new Runtime(resource, context);
-  if (last === undefined || !last.busy) lastRuntime = rt;
+  if (last === undefined) lastRuntime = rt;
   return rt;
 }
 
@@ -148,10 +152,19 @@ export function explain(policy: CompiledPolicy, resource: unknown, context: Eval
   return evaluate(policy, resource, { ...context, reasons: true });
 }
 
+/** The last type key checked for the Microsoft.Resources namespace rule, and the answer. */
+let namespaceKey = '';
+let namespaceSkip = false;
+
 function evaluateIn(policy: CompiledPolicy, rt: Runtime): EvaluationResult {
   lastRelated = undefined;
   const typeKey = rt.resourceTypeKey;
-  if (typeKey.startsWith('microsoft.resources/') && !NOT_INDEXED.has(typeKey)) return RESULTS.resourcesNamespace;
+  if (typeKey !== namespaceKey) {
+    // Decided once per resource type in a row (a scan evaluates several definitions per resource).
+    namespaceKey = typeKey;
+    namespaceSkip = typeKey.startsWith('microsoft.resources/') && !NOT_INDEXED.has(typeKey);
+  }
+  if (namespaceSkip) return RESULTS.resourcesNamespace;
   if (policy.mode === 'Indexed' && !indexedEligible(policy, rt)) return RESULTS.indexed;
   let effectName: EffectName | undefined = policy.staticEffect;
   let effectText: string | undefined = policy.staticEffectText;
@@ -189,6 +202,16 @@ function evaluateIn(policy: CompiledPolicy, rt: Runtime): EvaluationResult {
   return { effect: effectText, state: 'NonCompliant', details, reason: "the 'if' condition matches" };
 }
 
+type MutableQuery = { -readonly [K in keyof RelatedResourceQuery]: RelatedResourceQuery[K] };
+
+const EMPTY_RESOURCE: JsonObject = Object.freeze({}) as JsonObject;
+const QUERY: MutableQuery = { type: '', name: undefined, resourceGroupName: undefined, existenceScope: 'ResourceGroup', resource: EMPTY_RESOURCE };
+let queryBusy = false;
+
+function isSubscription(scope: string): boolean {
+  return scope === 'Subscription' || (scope.length === 12 && scope.toLowerCase() === 'subscription');
+}
+
 /** Related resources examined by the last existence check (for reasons). */
 let lastRelated: { resourceId?: string; totalResources: number } | undefined;
 
@@ -202,20 +225,36 @@ function existenceCheck(policy: CompiledPolicy, rt: Runtime, effect: string): Ev
   const scope = rel.existenceScope?.fn(rt);
   const host = rt.context.host;
   if (!host) return policy.details?.hasReport ? { ...RESULTS.noHost, details: policy.details.report(rt) } : RESULTS.noHost;
-  const found = host.findRelated({
-    type,
-    name: typeof name === 'string' ? name : undefined,
-    resourceGroupName: typeof rg === 'string' ? rg : undefined,
-    existenceScope: typeof scope === 'string' && scope.toLowerCase() === 'subscription' ? 'Subscription' : 'ResourceGroup',
-    resource: rt.resource,
-  });
-  if (found === undefined) return { state: 'Unknown', details: policy.details?.report(rt), reason: `related resources of type '${type}' are not known` };
+  // One query object for every lookup; a lookup made while another is in flight (a host that evaluates) gets its own.
+  const q: MutableQuery = queryBusy ? { type, existenceScope: 'ResourceGroup', resource: rt.resource } : QUERY;
+  q.type = type;
+  q.name = typeof name === 'string' ? name : undefined;
+  q.resourceGroupName = typeof rg === 'string' ? rg : undefined;
+  q.existenceScope = typeof scope === 'string' && isSubscription(scope) ? 'Subscription' : 'ResourceGroup';
+  q.resource = rt.resource;
+  let found: ReadonlyArray<unknown> | undefined;
+  if (q === QUERY) {
+    queryBusy = true;
+    try {
+      found = host.findRelated(q);
+    } finally {
+      queryBusy = false;
+      QUERY.resource = EMPTY_RESOURCE;
+    }
+  } else found = host.findRelated(q);
+  if (found === undefined) {
+    if (policy.details?.constant === false) return existenceResult(policy, rt, 3, type, effect, false);
+    return memoResult(policy, rt, 3, type, effect, false);
+  }
   const cond = rel.existenceCondition;
   const saveTarget = rt.target;
   const saveType = rt.typeKey;
   let matched: unknown;
   try {
-    for (const r of found) {
+    let lastType: unknown = undefined;
+    let lastKey = '';
+    for (let i = 0, n = found.length; i < n; i++) {
+      const r = found[i];
       if (r === null || r === undefined) continue;
       if (!cond) {
         matched = r;
@@ -223,7 +262,12 @@ function existenceCheck(policy: CompiledPolicy, rt: Runtime, effect: string): Ev
       }
       rt.target = isObject(r) ? r : {};
       const t = getKey(rt.target, 'type');
-      rt.typeKey = (typeof t === 'string' ? t : type).toLowerCase();
+      const source = typeof t === 'string' ? t : type;
+      if (source !== lastType) {
+        lastType = source;
+        lastKey = source.toLowerCase();
+      }
+      rt.typeKey = lastKey;
       if (cond(rt)) {
         matched = r;
         break;
@@ -235,28 +279,40 @@ function existenceCheck(policy: CompiledPolicy, rt: Runtime, effect: string): Ev
   }
   if (matched !== undefined) {
     if (rt.context.reasons === true) lastRelated = { resourceId: idOf(matched), totalResources: found.length };
-    return memoResult(policy, 0, type, () => ({ state: 'Compliant', reason: cond ? `a related '${type}' satisfies the existenceCondition` : `a related '${type}' exists` }));
+    return memoResult(policy, rt, 0, type, effect, cond !== undefined);
   }
   if (rt.context.reasons === true) lastRelated = { resourceId: found.length > 0 ? idOf(found[0]) : undefined, totalResources: found.length };
-  const make = (): EvaluationResult => ({
-    effect,
-    state: 'NonCompliant',
-    details: policy.details?.report(rt),
-    reason: found.length === 0 ? `no related '${type}' exists` : `no related '${type}' satisfies the existenceCondition`,
-  });
-  if (policy.details?.constant === false || policy.staticEffect === undefined) return make();
-  return memoResult(policy, found.length === 0 ? 1 : 2, type, make);
+  const outcome = found.length === 0 ? 1 : 2;
+  if (policy.details?.constant === false || policy.staticEffect === undefined) return existenceResult(policy, rt, outcome, type, effect, false);
+  return memoResult(policy, rt, outcome, type, effect, false);
+}
+
+/** The result of an existence check that ends with `outcome` (see memoResult); `withCondition` for outcome 0. */
+function existenceResult(policy: CompiledPolicy, rt: Runtime, outcome: 0 | 1 | 2 | 3, type: string, effect: string, withCondition: boolean): EvaluationResult {
+  switch (outcome) {
+    case 0:
+      return { state: 'Compliant', reason: withCondition ? `a related '${type}' satisfies the existenceCondition` : `a related '${type}' exists` };
+    case 3:
+      return { state: 'Unknown', details: policy.details?.report(rt), reason: `related resources of type '${type}' are not known` };
+    default:
+      return {
+        effect,
+        state: 'NonCompliant',
+        details: policy.details?.report(rt),
+        reason: outcome === 1 ? `no related '${type}' exists` : `no related '${type}' satisfies the existenceCondition`,
+      };
+  }
 }
 
 /**
  * A frozen result shared by the evaluations of `policy` that end the same way (outcome 0 compliant, 1 no related
- * resource, 2 none satisfies the existenceCondition), remembered for the last related type seen.
+ * resource, 2 none satisfies the existenceCondition, 3 the host cannot tell), remembered for the last related type seen.
  */
-function memoResult(policy: CompiledPolicy, outcome: 0 | 1 | 2, type: string, make: () => EvaluationResult): EvaluationResult {
-  const slots = (policy.memo.existence ??= [undefined, undefined, undefined]) as Array<{ type: string; result: EvaluationResult } | undefined>;
+function memoResult(policy: CompiledPolicy, rt: Runtime, outcome: 0 | 1 | 2 | 3, type: string, effect: string, withCondition: boolean): EvaluationResult {
+  const slots = (policy.memo.existence ??= [undefined, undefined, undefined, undefined]) as Array<{ type: string; result: EvaluationResult } | undefined>;
   const slot = slots[outcome];
   if (slot !== undefined && slot.type === type) return slot.result;
-  const result = Object.freeze(make());
+  const result = Object.freeze(existenceResult(policy, rt, outcome, type, effect, withCondition));
   slots[outcome] = { type, result };
   return result;
 }

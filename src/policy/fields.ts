@@ -39,10 +39,19 @@ function foldedReader(read: (rt: Runtime, root: unknown) => unknown): (rt: Runti
   let memoRoot: unknown = foldedReader;
   let memoEpoch = -1;
   let memoValue: string | undefined;
+  // The last string folded and its folding: resources repeat the same values ('Enabled', 'TLS1_2').
+  let lastRaw = '';
+  let lastFolded = '';
   return (rt, root) => {
     if (root === memoRoot && rt.epoch === memoEpoch) return memoValue;
     const v = read(rt, root);
-    memoValue = typeof v === 'string' ? fold(v) : undefined;
+    if (typeof v === 'string') {
+      if (v !== lastRaw) {
+        lastFolded = fold(v);
+        lastRaw = v;
+      }
+      memoValue = lastFolded;
+    } else memoValue = undefined;
     memoRoot = root;
     memoEpoch = rt.epoch;
     return memoValue;
@@ -111,7 +120,7 @@ function builtinReader(text: string, field: BuiltinField): FieldReader {
     collect: read,
     members: (rt, root, out) => {
       const v = read(rt, root);
-      if (Array.isArray(v)) for (const x of v) out.push(x);
+      if (Array.isArray(v)) for (let i = 0; i < v.length; i++) out.push(v[i]);
     },
     plan: () => undefined,
     folded: field === 'tags' ? undefined : foldedReader(read),
@@ -319,7 +328,8 @@ function buildField(text: string, scope: Scope, path: ReadonlyArray<string | num
     const read = (rt: Runtime, root: unknown): unknown => {
       if (root === memoRoot && rt.epoch === memoEpoch) return memoValue;
       const t = typeKeyOf(root, rt);
-      const acc = accessors.has(t) ? accessors.get(t) : fallback;
+      let acc = accessors.get(t);
+      if (acc === undefined && !accessors.has(t)) acc = fallback;
       const v = acc ? acc(root) : undefined;
       memoRoot = root;
       memoEpoch = rt.epoch;
@@ -344,8 +354,8 @@ function buildField(text: string, scope: Scope, path: ReadonlyArray<string | num
   /** Where to read from: the innermost count member whose path prefixes this one, else the root. */
   let locRoot: unknown;
   const locate = (rt: Runtime, root: unknown, plan: PathPlan): number => {
-    for (const k of frames) {
-      const f = rt.frames[k];
+    for (let i = 0; i < frames.length; i++) {
+      const f = rt.frames[frames[i]];
       if (f?.plan && isPrefix(f.plan.segments, plan.segments)) {
         locRoot = f.value;
         return f.plan.segments.length;

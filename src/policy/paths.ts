@@ -103,7 +103,7 @@ export function collectPath(root: unknown, segments: readonly Segment[], from: n
     const seg = segments[i];
     if (seg.kind === 'all') {
       if (!Array.isArray(cur)) return;
-      for (const el of cur) collectPath(el, segments, i + 1, out);
+      for (let j = 0; j < cur.length; j++) collectPath(cur[j], segments, i + 1, out);
       return;
     }
     cur = step(cur, seg);
@@ -126,7 +126,7 @@ export function everyPath(root: unknown, segments: readonly Segment[], from: num
     const seg = segments[i];
     if (seg.kind === 'all') {
       if (!Array.isArray(cur)) return false;
-      for (const el of cur) if (!everyPath(el, segments, i + 1, pred)) return false;
+      for (let j = 0; j < cur.length; j++) if (!everyPath(cur[j], segments, i + 1, pred)) return false;
       return true;
     }
     cur = step(cur, seg);
@@ -143,10 +143,10 @@ export function countMembers(root: unknown, segments: readonly Segment[], from: 
     if (seg.kind === 'all') {
       if (!Array.isArray(cur)) return;
       if (i === segments.length - 1) {
-        for (const el of cur) out.push(el);
+        for (let j = 0; j < cur.length; j++) out.push(cur[j]);
         return;
       }
-      for (const el of cur) countMembers(el, segments, i + 1, out);
+      for (let j = 0; j < cur.length; j++) countMembers(cur[j], segments, i + 1, out);
       return;
     }
     cur = step(cur, seg);

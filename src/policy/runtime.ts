@@ -20,6 +20,7 @@ export interface RelatedResourceQuery {
  * Returning `undefined` means "cannot tell": the evaluation reports state Unknown for AINE/DINE.
  */
 export interface PolicyHost {
+  /** `query` is valid for the duration of the call only (the engine reuses the object): copy what you keep. */
   findRelated(query: RelatedResourceQuery): ReadonlyArray<unknown> | undefined;
 }
 
@@ -53,6 +54,20 @@ export interface Frame {
 
 let epochs = 0;
 
+/** Lower-cased resource types, one string per type (a scan meets a few hundred types across many resources). */
+const typeKeys = new Map<string, string>();
+
+function lowerType(type: unknown): string {
+  if (typeof type !== 'string') return '';
+  let key = typeKeys.get(type);
+  if (key === undefined) {
+    key = type.toLowerCase();
+    if (typeKeys.size >= 4096) typeKeys.clear();
+    typeKeys.set(type, key);
+  }
+  return key;
+}
+
 /**
  * The state of one evaluation. A scan evaluates many definitions against one resource in a row, so `evaluate`
  * reuses the Runtime of the previous call when the resource and context are the same objects: the resource's
@@ -61,7 +76,7 @@ let epochs = 0;
  */
 export class Runtime {
   /** The evaluated resource (what `field()` reads). */
-  readonly resource: JsonObject;
+  resource: JsonObject;
   /** What `field` conditions read: the resource, or a related resource inside `existenceCondition`. */
   target: JsonObject;
   /** Lower-cased type of `target`, for per-type alias paths. */
@@ -92,7 +107,7 @@ export class Runtime {
     this.target = resource;
     const type = resource.type;
     this.typeSource = type;
-    this.resourceTypeKey = typeof type === 'string' ? type.toLowerCase() : '';
+    this.resourceTypeKey = lowerType(type);
     this.typeKey = this.resourceTypeKey;
     this.apiVersion = context.apiVersion?.toLowerCase();
     this.context = context;
@@ -108,7 +123,7 @@ export class Runtime {
     const type = this.resource.type;
     if (type !== this.typeSource) {
       this.typeSource = type;
-      this.resourceTypeKey = typeof type === 'string' ? type.toLowerCase() : '';
+      this.resourceTypeKey = lowerType(type);
       this.indexedCatalog = Runtime;
     }
     this.epoch = ++epochs;
@@ -116,6 +131,34 @@ export class Runtime {
     this.typeKey = this.resourceTypeKey;
     this.frames.length = 0;
     this.valueCountIterations = 0;
+  }
+
+  /**
+   * Prepares the runtime for an evaluation of another resource (a scan reuses one runtime for every resource): the
+   * same state as `new Runtime(resource, context)`.
+   */
+  rebind(resource: JsonObject, context: EvaluationContext): void {
+    this.resource = resource;
+    this.target = resource;
+    const type = resource.type;
+    this.typeSource = type;
+    this.resourceTypeKey = lowerType(type);
+    this.typeKey = this.resourceTypeKey;
+    if (context !== this.context) {
+      this.context = context;
+      this.apiVersion = context.apiVersion?.toLowerCase();
+    }
+    this.frames.length = 0;
+    this.valueCountIterations = 0;
+    this.epoch = ++epochs;
+    this.nowValue = undefined;
+    this.locationSource = undefined;
+    this.locationValue = undefined;
+    this.fullNameSource = Runtime;
+    this.fullNameValue = undefined;
+    this.indexedCatalog = Runtime;
+    this.indexedValue = false;
+    this.indexedLocation = undefined;
   }
 
   now(): Date {

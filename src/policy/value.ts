@@ -42,14 +42,33 @@ export function foldEquals(value: string, folded: string): boolean {
   return fold(value) === folded;
 }
 
+/**
+ * True when the ASCII-or-not key `k` lower-cases to `lower` (`lower.length === k.length` already checked): ASCII
+ * keys compare code by code without allocating; any other key takes `toLowerCase` (`K` (Kelvin) → `k`).
+ */
+function lowerEquals(k: string, lower: string): boolean {
+  const n = k.length;
+  for (let i = 0; i < n; i++) {
+    let c = k.charCodeAt(i);
+    if (c > 0x7f) return k.toLowerCase() === lower;
+    if (c >= 65 && c <= 90) c |= 0x20;
+    if (c !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
 /** Case-insensitive own-property read; `__proto__` and friends are read only when they are own data. */
 export function getKey(object: unknown, key: string, lowerKey?: string): unknown {
   if (!isObject(object)) return undefined;
+  // One lookup for a present key: JSON values are never functions, and Object.prototype's members are functions
+  // except `__proto__` (whose own-ness is checked).
+  const v = object[key];
+  if (v !== undefined && typeof v !== 'function' && key !== '__proto__') return v;
   if (hasOwn.call(object, key)) return object[key];
   const lower = lowerKey ?? key.toLowerCase();
   const n = lower.length;
   for (const k in object) {
-    if (k.length === n && k.toLowerCase() === lower && hasOwn.call(object, k)) return object[k];
+    if (k.length === n && lowerEquals(k, lower) && hasOwn.call(object, k)) return object[k];
   }
   return undefined;
 }
