@@ -329,3 +329,28 @@ export function flattenPolicyRow(row: ArgRow, type: string): Record<string, unkn
   }
   return out;
 }
+
+/**
+ * A policy object for show / delete: the one named `name` at `scope` when a scope is given, else the one with that
+ * name (or id) anywhere in the estate; two with the same name are an error naming both.
+ */
+export function findPolicyRow(
+  rows: readonly PolicyRow[],
+  type: string,
+  name: string,
+  scope: string | undefined,
+  ambiguous: { code: string; noun: string },
+): PolicyRow | undefined {
+  if (scope) {
+    const key = canonicalKey(`${scope}/providers/${type}/${name}`);
+    return rows.find((r) => r.key === key);
+  }
+  const named = rows.filter((r) => r.name.toLowerCase() === name.toLowerCase() || r.key === canonicalKey(name));
+  if (named.length > 1) {
+    throw new PalisadeError(ambiguous.code, `${named.length} ${ambiguous.noun} are named '${name}'; pass --scope:\n${named.map((r) => `  ${r.id}`).join('\n')}`, {
+      kind: 'validation',
+      target: name,
+    });
+  }
+  return named[0];
+}

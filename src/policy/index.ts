@@ -47,3 +47,4 @@ export type { TemplateEnv } from './template-eval.js';
 export { explain } from './evaluate.js';
 export type { ExpressionEvaluationDetails, PolicyEvaluationDetails } from './evaluate.js';
 export type { ConditionNode } from './conditions.js';
+export { parameterTypeMatches } from './parameters.js';

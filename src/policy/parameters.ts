@@ -11,7 +11,8 @@ export interface ParameterDefinition {
   metadata?: unknown;
 }
 
-function typeMatches(type: string, value: unknown): boolean {
+/** Whether `value` has the declared policy parameter `type` (String, Array, Object, Boolean, Integer, Float, DateTime). */
+export function parameterTypeMatches(type: string, value: unknown): boolean {
   switch (type.toLowerCase()) {
     case 'string':
       return typeof value === 'string';
@@ -69,7 +70,7 @@ export function bindParameters(
     }
     if (typeof value === 'string' && value.startsWith('[') && !value.startsWith('[[')) {
       // An initiative passes expressions over its own parameters; they were resolved by the caller.
-    } else if (d.type !== undefined && !typeMatches(d.type, value)) {
+    } else if (d.type !== undefined && !parameterTypeMatches(d.type, value)) {
       errors.push(new PolicyError('InvalidParameterValue', `parameter '${name}' expects ${d.type}, got ${typeOf(value)}`, path, file));
       continue;
     }

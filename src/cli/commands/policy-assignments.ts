@@ -16,9 +16,9 @@ import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { PalisadeError, ResourceId, canonicalKey, ids, type ArgRow } from '../../core/index.js';
 import type { PolicyResource } from '../../catalog/index.js';
-import { resolveAssignment, normalizeAssignment, PolicyCompiler } from '../../policy/index.js';
+import { resolveAssignment, normalizeAssignment, PolicyCompiler, parameterTypeMatches } from '../../policy/index.js';
 import type { CommandContext } from '../context.js';
-import { ASSIGNMENT_TYPE, PolicySession, flattenPolicyRow, guidFrom, type PolicyRow } from '../policy-session.js';
+import { ASSIGNMENT_TYPE, PolicySession, findPolicyRow, flattenPolicyRow, guidFrom, type PolicyRow } from '../policy-session.js';
 import type { Run } from '../run.js';
 import { readJsonArgument } from './policy-definitions.js';
 import { resolveSubscription } from './resource.js';
@@ -64,27 +64,6 @@ function declaredParameters(def: PolicyResource): Record<string, ParameterDecl> 
   return isRecord(p) ? (p as Record<string, ParameterDecl>) : {};
 }
 
-function typeMatches(type: string, value: unknown): boolean {
-  switch (type.toLowerCase()) {
-    case 'string':
-      return typeof value === 'string';
-    case 'array':
-      return Array.isArray(value);
-    case 'object':
-      return isRecord(value);
-    case 'boolean':
-      return typeof value === 'boolean';
-    case 'integer':
-      return typeof value === 'number' && Number.isInteger(value);
-    case 'float':
-      return typeof value === 'number';
-    case 'datetime':
-      return typeof value === 'string' && !Number.isNaN(Date.parse(value));
-    default:
-      return true;
-  }
-}
-
 function deepEqual(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -115,7 +94,7 @@ export function checkParameters(raw: unknown, def: PolicyResource, assignmentNam
     }
     const value = isRecord(v) && 'value' in v ? v.value : v;
     const decl = declared[name] ?? {};
-    if (decl.type && !typeMatches(decl.type, value)) {
+    if (decl.type && !parameterTypeMatches(decl.type, value)) {
       problems.push(`parameter '${name}' expects a value of type '${decl.type}', got ${show(value)}`);
     } else if (Array.isArray(decl.allowedValues) && decl.allowedValues.length > 0) {
       const values = decl.type?.toLowerCase() === 'array' && Array.isArray(value) && !decl.allowedValues.some((a) => Array.isArray(a)) ? value : [value];
@@ -346,15 +325,7 @@ export function listAssignments(session: PolicySession, scope: string | undefine
 
 /** An assignment for show / delete: at the scope when given, else by name across the estate. */
 function lookup(session: PolicySession, name: string, scope: string | undefined): PolicyRow | undefined {
-  if (scope) {
-    const key = canonicalKey(`${scope}/providers/${ASSIGNMENT_TYPE}/${name}`);
-    return session.assignments().find((a) => a.key === key);
-  }
-  const named = session.assignments().filter((a) => a.name.toLowerCase() === name.toLowerCase() || a.key === canonicalKey(name));
-  if (named.length > 1) {
-    throw new PalisadeError('AmbiguousPolicyAssignment', `${named.length} policy assignments are named '${name}'; pass --scope:\n${named.map((a) => `  ${a.id}`).join('\n')}`, { kind: 'validation', target: name });
-  }
-  return named[0];
+  return findPolicyRow(session.assignments(), ASSIGNMENT_TYPE, name, scope, { code: 'AmbiguousPolicyAssignment', noun: 'policy assignments' });
 }
 
 const SCOPE_HELP = 'Scope of the policy assignment: a management group, subscription, resource group or resource id.';

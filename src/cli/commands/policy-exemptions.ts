@@ -11,7 +11,7 @@ import { Command, Option } from 'commander';
 import { PalisadeError, canonicalKey, type ArgRow } from '../../core/index.js';
 import { normalizeAssignment, resolveAssignment } from '../../policy/index.js';
 import type { CommandContext } from '../context.js';
-import { EXEMPTION_TYPE, PolicySession, flattenPolicyRow, type PolicyRow } from '../policy-session.js';
+import { EXEMPTION_TYPE, PolicySession, findPolicyRow, flattenPolicyRow, type PolicyRow } from '../policy-session.js';
 import type { Run } from '../run.js';
 import { readJsonArgument } from './policy-definitions.js';
 import { scopeArgument } from './policy-assignments.js';
@@ -125,13 +125,7 @@ function listExemptions(session: PolicySession, scope: string | undefined, broad
 }
 
 function lookup(session: PolicySession, name: string, scope: string | undefined): PolicyRow | undefined {
-  if (scope) {
-    const key = canonicalKey(`${scope}/providers/${EXEMPTION_TYPE}/${name}`);
-    return session.exemptions().find((e) => e.key === key);
-  }
-  const named = session.exemptions().filter((e) => e.name.toLowerCase() === name.toLowerCase() || e.key === canonicalKey(name));
-  if (named.length > 1) throw new PalisadeError('AmbiguousPolicyExemption', `${named.length} policy exemptions are named '${name}'; pass --scope:\n${named.map((e) => `  ${e.id}`).join('\n')}`, { kind: 'validation', target: name });
-  return named[0];
+  return findPolicyRow(session.exemptions(), EXEMPTION_TYPE, name, scope, { code: 'AmbiguousPolicyExemption', noun: 'policy exemptions' });
 }
 
 const SCOPE_HELP = 'Scope of the policy exemption: a management group, subscription, resource group or resource id.';
