@@ -1,0 +1,191 @@
+/**
+ * What a principal can do to a resource: the capabilities of every role it holds (directly or through its groups)
+ * at the resource or any scope above it, read as an access level for the resource's kind.
+ *
+ *   read  — can read the data (secrets, blobs, rows) or get the keys that do;
+ *   write — can change the data or the access configuration of the resource;
+ *   high  — can take the resource (or everything under a scope) over: grant roles, run code, reset admin credentials.
+ *
+ * RBAC is additive: capabilities union across assignments; `notActions` were already subtracted per role.
+ * Key Vault has two permission models: RBAC vaults read secrets with the data action, access-policy vaults through an
+ * access policy for the principal, or by anyone who can write the vault's access policies (they can grant
+ * themselves one). Storage keys read everything unless the account disables shared-key access.
+ */
+import type { GraphEdge, GraphNode, SecurityGraph } from './model.js';
+
+export type AccessLevel = 'read' | 'write' | 'high';
+const RANK: Readonly<Record<AccessLevel, number>> = { read: 1, write: 2, high: 3 };
+
+export interface Access {
+  level: AccessLevel;
+  capabilities: string[];
+  /** The permission edges (principal or one of its groups → scope) the access comes from. */
+  via: GraphEdge[];
+}
+
+/** Ancestors of a node along incoming `contains` edges, the node first. */
+export function containersOf(graph: SecurityGraph, node: GraphNode): number[] {
+  const out: number[] = [node.index];
+  let current = node.index;
+  for (let guard = 0; guard < 32; guard++) {
+    const parent = graph.in[current].find((e) => graph.edges[e].kind === 'contains');
+    if (parent === undefined) break;
+    current = graph.edges[parent].from;
+    out.push(current);
+  }
+  return out;
+}
+
+/** The principal and the groups it is a member of (transitively). */
+export function principalAndGroups(graph: SecurityGraph, principal: GraphNode): number[] {
+  const seen = new Set<number>([principal.index]);
+  const stack = [principal.index];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    for (const e of graph.out[n]) {
+      const edge = graph.edges[e];
+      if (edge.kind === 'memberOf' && !seen.has(edge.to)) {
+        seen.add(edge.to);
+        stack.push(edge.to);
+      }
+    }
+  }
+  return [...seen];
+}
+
+interface Grant {
+  capabilities: string[];
+  conditional?: boolean;
+}
+
+function truthy(v: unknown): boolean {
+  return v === true || (typeof v === 'string' && v.toLowerCase() === 'true');
+}
+
+/** Access-policy grants of a vault for an object id: secret / key / certificate permissions. */
+function vaultPolicyAllows(vault: GraphNode, objectId: string | undefined): { read: boolean; write: boolean } {
+  const policies = vault.properties.accessPolicies;
+  if (!Array.isArray(policies) || objectId === undefined) return { read: false, write: false };
+  let read = false;
+  let write = false;
+  for (const p of policies) {
+    const rec = p as Record<string, unknown>;
+    if (String(rec.objectId ?? '').toLowerCase() !== objectId.toLowerCase()) continue;
+    const perms = (rec.permissions ?? {}) as Record<string, unknown>;
+    const secrets = Array.isArray(perms.secrets) ? perms.secrets.map((s) => String(s).toLowerCase()) : [];
+    if (secrets.includes('get') || secrets.includes('all')) read = true;
+    if (secrets.includes('set') || secrets.includes('all')) write = true;
+  }
+  return { read, write };
+}
+
+/** The access level that a set of capabilities gives on `target`. */
+export function levelFor(target: GraphNode, caps: ReadonlySet<string>, objectId?: string): AccessLevel | undefined {
+  if (caps.has('rbac.write')) return 'high';
+  const p = target.properties;
+  switch (target.type) {
+    case 'AzureKeyVault': {
+      const rbacModel = truthy(p.enableRbacAuthorization);
+      if (!rbacModel && (caps.has('kv.accessPolicies.write') || caps.has('kv.vault.write'))) return 'high';
+      if (rbacModel && caps.has('kv.secret.set')) return 'write';
+      const policy = rbacModel ? { read: false, write: false } : vaultPolicyAllows(target, objectId);
+      if (policy.write) return 'write';
+      if ((rbacModel && (caps.has('kv.secret.get') || caps.has('kv.key.decrypt') || caps.has('kv.certificate.read'))) || policy.read) return 'read';
+      return undefined;
+    }
+    case 'AzureStorageAccount': {
+      const sharedKey = p.allowSharedKeyAccess !== false && String(p.allowSharedKeyAccess).toLowerCase() !== 'false';
+      if (sharedKey && caps.has('storage.listKeys')) return 'high';
+      if (caps.has('storage.blob.write')) return 'write';
+      if (caps.has('storage.blob.read') || (sharedKey && caps.has('storage.listAccountSas'))) return 'read';
+      return undefined;
+    }
+    case 'AzureSqlServer':
+    case 'AzureSqlDatabase':
+    case 'AzurePostgreSQL':
+    case 'AzureMySQL':
+    case 'AzureCosmosDB':
+      return caps.has('sql.write') || caps.has('db.write') ? 'high' : undefined;
+    case 'AzureVM':
+    case 'AzureVMScaleSet':
+      if (caps.has('vm.runCommand') || caps.has('vm.runCommands.write') || caps.has('vm.extensions.write') || caps.has('vmss.vm.runCommand')) return 'high';
+      if (caps.has('vm.loginAsAdmin')) return 'high';
+      if (caps.has('vm.login')) return 'read';
+      return undefined;
+    case 'AzureWebApp':
+    case 'AzureFunctionApp':
+      return caps.has('web.config.list') || caps.has('web.publishxml') ? 'high' : undefined;
+    case 'AzureKubernetesCluster':
+      return caps.has('aks.adminCreds') ? 'high' : caps.has('aks.userCreds') ? 'read' : undefined;
+    case 'AzureSubscription':
+    case 'AzureResourceGroup':
+    case 'AzureManagementGroup':
+      // Control of a scope: Contributor-like write and code execution on what it holds (Owner adds rbac.write above).
+      return caps.has('vm.runCommand') && caps.has('storage.listKeys') && caps.has('vm.write') ? 'high' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The principal's access to `target`, or undefined. */
+export function accessTo(graph: SecurityGraph, principal: GraphNode, target: GraphNode, scopes = new Set(containersOf(graph, target))): Access | undefined {
+  const caps = new Set<string>();
+  const via: GraphEdge[] = [];
+  for (const p of principalAndGroups(graph, principal)) {
+    for (const e of graph.out[p]) {
+      const edge = graph.edges[e];
+      if (edge.kind !== 'hasPermissionTo' || !scopes.has(edge.to)) continue;
+      const grants = (edge.properties?.grants ?? []) as Grant[];
+      let used = false;
+      for (const g of grants) {
+        if (g.conditional) continue;
+        for (const c of g.capabilities) caps.add(c);
+        used = true;
+      }
+      if (used) via.push(edge);
+    }
+  }
+  const objectId = typeof principal.properties.objectId === 'string' ? principal.properties.objectId : typeof principal.properties.principalId === 'string' ? principal.properties.principalId : undefined;
+  const level = levelFor(target, caps, objectId);
+  if (level === undefined) return undefined;
+  return { level, capabilities: [...caps].sort(), via };
+}
+
+export function atLeast(level: AccessLevel | undefined, wanted: AccessLevel): boolean {
+  return level !== undefined && RANK[level] >= RANK[wanted];
+}
+
+/**
+ * Resources of the given types the principal reaches with at least `wanted` access: every scope it (or a group of
+ * it) holds a role on, walked down `contains`. Access-policy vaults are found through their policies too.
+ */
+export function reachableTargets(
+  graph: SecurityGraph,
+  principal: GraphNode,
+  types: ReadonlySet<string>,
+  wanted: AccessLevel,
+  limit = Infinity,
+): Array<{ target: GraphNode; access: Access }> {
+  const out: Array<{ target: GraphNode; access: Access }> = [];
+  const seen = new Set<number>();
+  const visit = (n: number) => {
+    if (seen.has(n) || out.length >= limit) return;
+    seen.add(n);
+    const node = graph.nodes[n];
+    if (types.has(node.type)) {
+      const access = accessTo(graph, principal, node);
+      if (access && atLeast(access.level, wanted)) out.push({ target: node, access });
+    }
+    for (const e of graph.out[n]) {
+      const edge = graph.edges[e];
+      if (edge.kind === 'contains') visit(edge.to);
+    }
+  };
+  for (const p of principalAndGroups(graph, principal)) {
+    for (const e of graph.out[p]) {
+      const edge = graph.edges[e];
+      if (edge.kind === 'hasPermissionTo') visit(edge.to);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,304 @@
+/**
+ * Attack paths: every modelled template matched over the graph. An instance is the chain of nodes and edges from
+ * the entry point (the Internet first, when the template starts from an exposed entry) to the target, with a risk
+ * level (the template's default, raised for a critical target and lowered for a narrow exposure), risk factors,
+ * the recommendations that break it and those that only reduce risk, and the elements (edges, entry insights) a
+ * fix can remove — the input of choke-point analysis. Ids are stable: a hash of the template and the chain's keys.
+ */
+import { createHash } from 'node:crypto';
+import { containersOf, principalAndGroups, reachableTargets } from './access.js';
+import { expandEntityType } from './entity-types.js';
+import type { GraphEdge, GraphNode, SecurityGraph } from './model.js';
+import { RISK_LEVELS, type AttackPathTemplate, type NodeSpec, type RecommendationRef, type RiskLevel, type StepSpec } from './templates.js';
+import { INTERNET_KEY } from './build-network.js';
+
+/** Something a fix removes: an edge, or an insight of a node. */
+export type PathElement = { kind: 'edge'; edge: number } | { kind: 'insight'; node: number; insight: string };
+
+export function elementKey(e: PathElement): string {
+  return e.kind === 'edge' ? `e:${e.edge}` : `i:${e.node}:${e.insight}`;
+}
+
+export interface PathRecommendation extends RecommendationRef {
+  /** The resource the recommendation is assessed on. */
+  resourceId: string;
+}
+
+export interface AttackPath {
+  id: string;
+  templateId: string;
+  templateName: string;
+  category: string;
+  displayName: string;
+  description: string;
+  riskLevel: RiskLevel;
+  riskFactors: string[];
+  entry: number;
+  target: number;
+  /** Node indexes from the first hop (the Internet, or the entry) to the target. */
+  nodes: number[];
+  edges: number[];
+  elements: PathElement[];
+  recommendations: PathRecommendation[];
+  additionalRecommendations: PathRecommendation[];
+}
+
+export interface FindPathsOptions {
+  /** Also match the legacy templates whose entry needs no internet exposure (default false: explorer material). */
+  includeLegacy?: boolean;
+  /** Targets kept per (template, entry) through one broad permission (default 25). */
+  maxTargetsPerEntry?: number;
+  /** Only these template ids. */
+  templates?: ReadonlyArray<string>;
+}
+
+/** `name(key=value)` → its parts. */
+function parseInsight(spec: string): { name: string; key?: string; value?: string } {
+  const m = /^([A-Za-z]+)(?:\((\w+)=([\w-]+)\))?$/.exec(spec.trim());
+  if (!m) return { name: spec.trim() };
+  return { name: m[1], key: m[2], value: m[3] };
+}
+
+function hasInsight(node: GraphNode, spec: string): string | undefined {
+  for (const alt of spec.split('|')) {
+    const { name, key, value } = parseInsight(alt);
+    const insight = node.insights.get(name);
+    if (!insight) continue;
+    if (key !== undefined) {
+      const v = insight.value;
+      if (v === null || typeof v !== 'object' || String((v as Record<string, unknown>)[key]) !== value) continue;
+    }
+    return name;
+  }
+  return undefined;
+}
+
+interface CompiledSpec {
+  types: Set<string>;
+  test: (node: GraphNode) => string[] | undefined;
+}
+
+function compileSpec(spec: NodeSpec): CompiledSpec {
+  const types = new Set(spec.types.flatMap((t) => [...expandEntityType(t)]));
+  return {
+    types,
+    test: (node) => {
+      if (!types.has(node.type)) return undefined;
+      const matched: string[] = [];
+      for (const s of spec.insights ?? []) {
+        const hit = hasInsight(node, s);
+        if (hit === undefined) return undefined;
+        matched.push(hit);
+      }
+      for (const s of spec.notInsights ?? []) if (hasInsight(node, s) !== undefined) return undefined;
+      for (const [k, values] of Object.entries(spec.where ?? {})) {
+        const v = node.properties[k];
+        if (typeof v !== 'string' || !values.some((x) => x.toLowerCase() === v.toLowerCase())) return undefined;
+      }
+      return matched;
+    },
+  };
+}
+
+interface Partial {
+  nodes: number[];
+  edges: number[];
+}
+
+/** The chain principal → (memberOf → group)? → scope → contains… → target for one permission edge. */
+function permissionChain(graph: SecurityGraph, principal: GraphNode, target: GraphNode, via: GraphEdge[]): Partial | undefined {
+  const ancestors = containersOf(graph, target);
+  const own = new Set(principalAndGroups(graph, principal));
+  // Prefer a grant of the principal itself, then the nearest scope.
+  const sorted = [...via].sort((a, b) => Number(a.from !== principal.index) - Number(b.from !== principal.index) || ancestors.indexOf(a.to) - ancestors.indexOf(b.to));
+  const edge = sorted.find((e) => own.has(e.from));
+  if (!edge) return undefined;
+  const nodes: number[] = [];
+  const edges: number[] = [];
+  if (edge.from !== principal.index) {
+    const member = graph.out[principal.index].find((e) => graph.edges[e].kind === 'memberOf' && graph.edges[e].to === edge.from);
+    if (member === undefined) return undefined;
+    edges.push(member);
+    nodes.push(edge.from);
+  }
+  edges.push(edge.index);
+  nodes.push(edge.to);
+  // Down from the scope to the target along contains.
+  const down = ancestors.slice(0, ancestors.indexOf(edge.to)).reverse();
+  let current = edge.to;
+  for (const n of down) {
+    const c = graph.out[current].find((e) => graph.edges[e].kind === 'contains' && graph.edges[e].to === n);
+    if (c === undefined) return undefined;
+    edges.push(c);
+    nodes.push(n);
+    current = n;
+  }
+  return { nodes, edges };
+}
+
+/** Internet → ... → entry along routesTrafficTo (the shortest route, ties by first edge). */
+export function internetRoute(graph: SecurityGraph, entry: GraphNode): Partial | undefined {
+  const internet = graph.node(INTERNET_KEY);
+  if (!internet) return undefined;
+  const prev = new Map<number, number>();
+  const queue = [entry.index];
+  prev.set(entry.index, -1);
+  while (queue.length > 0) {
+    const n = queue.shift()!;
+    if (n === internet.index) break;
+    for (const e of graph.in[n]) {
+      const edge = graph.edges[e];
+      if (edge.kind !== 'routesTrafficTo' || prev.has(edge.from)) continue;
+      if (graph.nodes[edge.from].type === 'AzureVirtualNetwork') continue; // lateral, not from the internet
+      prev.set(edge.from, e);
+      queue.push(edge.from);
+    }
+  }
+  if (!prev.has(internet.index)) return undefined;
+  const nodes: number[] = [];
+  const edges: number[] = [];
+  let n = internet.index;
+  while (n !== entry.index) {
+    nodes.push(n);
+    const e = prev.get(n)!;
+    edges.push(e);
+    n = graph.edges[e].to;
+  }
+  return { nodes, edges };
+}
+
+function stableId(templateId: string, keys: string[]): string {
+  const h = createHash('sha256').update(`${templateId}\n${keys.join('\n')}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function shift(level: RiskLevel, by: number): RiskLevel {
+  const i = Math.max(0, Math.min(RISK_LEVELS.length - 1, RISK_LEVELS.indexOf(level) + by));
+  return RISK_LEVELS[i];
+}
+
+/** Every path of every modelled template, sorted by risk (Critical first), then template, then id. */
+export function findAttackPaths(graph: SecurityGraph, templates: ReadonlyArray<AttackPathTemplate>, options: FindPathsOptions = {}): AttackPath[] {
+  const out: AttackPath[] = [];
+  const limit = options.maxTargetsPerEntry ?? 25;
+  for (const t of templates) {
+    if (t.notModelled || !t.entry || !t.steps) continue;
+    if (t.legacy && !options.includeLegacy) continue;
+    if (options.templates && !options.templates.includes(t.id)) continue;
+    const entrySpec = compileSpec(t.entry);
+    const steps = t.steps.map((s) => ({ step: s, spec: compileSpec(s.to) }));
+    for (const type of entrySpec.types) {
+      for (const entry of graph.nodesOfType(type as GraphNode['type'])) {
+        const matchedInsights = entrySpec.test(entry);
+        if (!matchedInsights) continue;
+        let prefix: Partial = { nodes: [], edges: [] };
+        if (t.internetExposedEntry) {
+          const route = internetRoute(graph, entry);
+          if (!route) continue;
+          prefix = route;
+        }
+        const tails = walk(graph, entry, steps, limit);
+        for (const tail of tails) out.push(instance(graph, t, entry, matchedInsights, prefix, tail));
+      }
+    }
+  }
+  const rank = (p: AttackPath) => RISK_LEVELS.indexOf(p.riskLevel);
+  return out.sort((a, b) => rank(b) - rank(a) || (a.templateId < b.templateId ? -1 : a.templateId > b.templateId ? 1 : 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** All step chains from `entry` (each ends at a target), up to `limit` per entry. */
+function walk(graph: SecurityGraph, entry: GraphNode, steps: Array<{ step: StepSpec; spec: CompiledSpec }>, limit: number): Partial[] {
+  let frontier: Array<{ at: GraphNode; chain: Partial }> = [{ at: entry, chain: { nodes: [entry.index], edges: [] } }];
+  for (const { step, spec } of steps) {
+    const next: Array<{ at: GraphNode; chain: Partial }> = [];
+    for (const { at, chain } of frontier) {
+      if (step.edge === 'hasPermissionTo') {
+        for (const { target, access } of reachableTargets(graph, at, spec.types, step.access ?? 'read')) {
+          if (!spec.test(target)) continue;
+          const via = permissionChain(graph, at, target, access.via);
+          if (!via) continue;
+          next.push({ at: target, chain: { nodes: [...chain.nodes, ...via.nodes], edges: [...chain.edges, ...via.edges] } });
+          if (next.length >= limit) break;
+        }
+      } else {
+        for (const e of graph.out[at.index]) {
+          const edge = graph.edges[e];
+          if (edge.kind !== step.edge) continue;
+          const to = graph.nodes[edge.to];
+          if (!spec.test(to) || chain.nodes.includes(to.index)) continue;
+          next.push({ at: to, chain: { nodes: [...chain.nodes, to.index], edges: [...chain.edges, e] } });
+        }
+      }
+    }
+    frontier = next.slice(0, limit);
+    if (frontier.length === 0) return [];
+  }
+  return frontier.map((f) => f.chain);
+}
+
+function instance(graph: SecurityGraph, t: AttackPathTemplate, entry: GraphNode, entryInsights: string[], prefix: Partial, tail: Partial): AttackPath {
+  const nodes = [...prefix.nodes, ...tail.nodes];
+  const edges = [...prefix.edges, ...tail.edges];
+  const target = graph.nodes[nodes[nodes.length - 1]];
+  const exposure = entry.insights.get('exposedToInternet')?.value as { width?: string } | undefined;
+  const widthFixed = (t.entry?.insights ?? []).some((s) => s.includes('width='));
+  let level = t.defaultRiskLevel;
+  if (target.insights.has('isCritical')) level = shift(level, 1);
+  if (t.internetExposedEntry && !widthFixed && exposure?.width === 'narrow') level = shift(level, -1);
+  const factors: string[] = [];
+  if (t.internetExposedEntry) factors.push('Internet exposure');
+  if (exposure?.width === 'wide' && t.internetExposedEntry) factors.push('Wide exposure');
+  if (entryInsights.some((i) => i === 'hasHighSeverityVulnerabilities' || i === 'vulnerableToRemoteCodeExecution')) factors.push('Vulnerabilities');
+  if (tail.edges.length > 0) factors.push('Lateral movement');
+  if (target.insights.has('containsSensitiveData') || entry.insights.has('containsSensitiveData')) factors.push('Sensitive data');
+  if (target.insights.has('isCritical')) factors.push('Critical asset');
+
+  const elements: PathElement[] = [];
+  for (const i of entryInsights) elements.push({ kind: 'insight', node: entry.index, insight: i });
+  for (const e of edges) {
+    const kind = graph.edges[e].kind;
+    if (kind === 'contains') continue; // a resource's place in the tree is not something a fix removes
+    elements.push({ kind: 'edge', edge: e });
+  }
+  const recommendations: PathRecommendation[] = [];
+  for (const b of t.breaks ?? []) {
+    if (!b.recommendation) continue;
+    let on = entry;
+    if (b.on === 'edge') {
+      const e = tail.edges.map((x) => graph.edges[x]).find((x) => x.kind === b.element);
+      if (!e) continue;
+      on = b.element === 'hasPermissionTo' ? target : graph.nodes[e.from];
+    } else if (!entryInsights.includes(b.element) && !(b.element === 'hasHighSeverityVulnerabilities' && entryInsights.includes('vulnerableToRemoteCodeExecution'))) continue;
+    recommendations.push({ ...b.recommendation, resourceId: on.id });
+  }
+  const additional: PathRecommendation[] = (t.reduces ?? []).map((r) => ({ ...r, resourceId: r.name.toLowerCase().includes('key vault') || r.name.toLowerCase().includes('storage') || r.name.toLowerCase().includes('sql') ? target.id : entry.id }));
+  const keys = nodes.map((n) => graph.nodes[n].key);
+  const names = nodes.filter((n) => graph.nodes[n].type !== 'Internet').map((n) => graph.nodes[n].name);
+  return {
+    id: stableId(t.id, keys),
+    templateId: t.id,
+    templateName: t.name,
+    category: t.category,
+    displayName: target.index === entry.index ? `${t.name}: ${entry.name}` : `${t.name}: ${entry.name} → ${target.name}`,
+    description: `${t.description ?? t.name} Path: ${names.join(' → ')}.`,
+    riskLevel: level,
+    riskFactors: factors,
+    entry: entry.index,
+    target: target.index,
+    nodes,
+    edges,
+    elements,
+    recommendations: dedupe(recommendations),
+    additionalRecommendations: dedupe(additional),
+  };
+}
+
+function dedupe(list: PathRecommendation[]): PathRecommendation[] {
+  const seen = new Set<string>();
+  return list.filter((r) => {
+    const k = `${r.key}|${r.resourceId.toLowerCase()}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,171 @@
+/**
+ * Scanner findings on the graph: `hasVulnerability` edges to one node per CVE (shared by every resource that has
+ * it), vulnerability insights on the resource, `hasSecret` edges to a node per plaintext secret and, where the
+ * secret names what it opens, `canAuthenticateTo` from the secret to that resource. A finding on a managed disk
+ * counts for the VM the disk is attached to; an image finding creates the image node under its registry.
+ */
+import { canonicalKey, type ArgRow } from '../core/index.js';
+import type { GraphNode, SecurityGraph } from './model.js';
+
+/** What the graph needs of a scanner finding (the `findings` module's `Finding` has this shape). */
+export interface GraphFinding {
+  kind: 'vulnerability' | 'secret';
+  resourceId: string;
+  image?: string;
+  id: string;
+  severity: string;
+  title?: string;
+  packageName?: string;
+  installedVersion?: string;
+  fixedVersion?: string;
+  cvssScore?: number;
+  remoteCodeExecution?: boolean;
+  secretType?: string;
+  secretTarget?: string;
+  suppressed?: boolean;
+}
+
+export interface FindingStats {
+  findings: number;
+  vulnerabilities: number;
+  secrets: number;
+  suppressed: number;
+  unknownResources: number;
+  unresolvedSecretTargets: number;
+  unknownResourceIds: string[];
+}
+
+const HIGH = new Set(['critical', 'high']);
+
+/** The node a finding lands on: the resource, the VM a disk belongs to, or the container image (created). */
+function findingNode(graph: SecurityGraph, rows: ReadonlyMap<string, ArgRow>, f: GraphFinding): GraphNode | undefined {
+  const key = canonicalKey(f.resourceId);
+  const node = graph.node(key);
+  if (node?.type === 'AzureDisk') {
+    const managedBy = rows.get(key)?.managedBy;
+    const owner = typeof managedBy === 'string' && managedBy !== '' ? graph.node(canonicalKey(managedBy)) : undefined;
+    return owner ?? node;
+  }
+  if (node) return node;
+  const repo = key.indexOf('/repositories/');
+  if (repo > 0) {
+    const registry = graph.node(key.slice(0, repo));
+    if (!registry) return undefined;
+    const image = graph.addNode({
+      key,
+      id: f.resourceId,
+      type: 'ContainerImage',
+      name: f.image ?? f.resourceId.slice(f.resourceId.toLowerCase().indexOf('/repositories/') + 14),
+      subscriptionId: registry.subscriptionId,
+      resourceGroup: registry.resourceGroup,
+      properties: { image: f.image ?? null, registryId: registry.id },
+    });
+    graph.addEdge(registry, image, 'contains');
+    return image;
+  }
+  return undefined;
+}
+
+interface VulnSummary {
+  count: number;
+  high: string[];
+  rce: string[];
+}
+
+export class FindingsBuilder {
+  readonly stats: FindingStats = { findings: 0, vulnerabilities: 0, secrets: 0, suppressed: 0, unknownResources: 0, unresolvedSecretTargets: 0, unknownResourceIds: [] };
+  private readonly vulns = new Map<number, VulnSummary>();
+  private readonly storageByName = new Map<string, GraphNode>();
+  private readonly sqlByHost = new Map<string, GraphNode>();
+  private readonly vmByName = new Map<string, GraphNode>();
+
+  constructor(private readonly graph: SecurityGraph, private readonly rows: ReadonlyMap<string, ArgRow>) {
+    for (const n of graph.nodesOfType('AzureStorageAccount')) this.storageByName.set(n.name.toLowerCase(), n);
+    for (const n of graph.nodesOfType('AzureSqlServer')) {
+      this.sqlByHost.set(n.name.toLowerCase(), n);
+      const fqdn = n.properties.fullyQualifiedDomainName;
+      if (typeof fqdn === 'string') this.sqlByHost.set(fqdn.toLowerCase(), n);
+    }
+    for (const n of graph.nodesOfType('AzureVM')) this.vmByName.set(n.name.toLowerCase(), n);
+  }
+
+  add(findings: Iterable<GraphFinding>): void {
+    const unknown = new Set<string>();
+    for (const f of findings) {
+      this.stats.findings++;
+      if (f.suppressed) {
+        this.stats.suppressed++;
+        continue;
+      }
+      const node = findingNode(this.graph, this.rows, f);
+      if (!node) {
+        this.stats.unknownResources++;
+        if (unknown.size < 100) unknown.add(f.resourceId);
+        continue;
+      }
+      if (f.kind === 'vulnerability') this.vulnerability(node, f);
+      else this.secret(node, f);
+    }
+    this.stats.unknownResourceIds.push(...[...unknown].sort());
+    this.summarize();
+  }
+
+  private vulnerability(node: GraphNode, f: GraphFinding): void {
+    this.stats.vulnerabilities++;
+    const g = this.graph;
+    const vuln = g.addNode({
+      key: `vulnerability:${f.id.toLowerCase()}`,
+      id: f.id,
+      type: 'Vulnerability',
+      name: f.id,
+      properties: { severity: f.severity, title: f.title ?? null, cvssScore: f.cvssScore ?? null, remoteCodeExecution: f.remoteCodeExecution === true },
+    });
+    g.addEdge(node, vuln, 'hasVulnerability', { severity: f.severity, packageName: f.packageName ?? null, installedVersion: f.installedVersion ?? null, fixedVersion: f.fixedVersion ?? null });
+    let s = this.vulns.get(node.index);
+    if (!s) this.vulns.set(node.index, (s = { count: 0, high: [], rce: [] }));
+    s.count++;
+    if (HIGH.has(f.severity.toLowerCase()) && !s.high.includes(f.id)) s.high.push(f.id);
+    if (f.remoteCodeExecution && !s.rce.includes(f.id)) s.rce.push(f.id);
+  }
+
+  private secret(node: GraphNode, f: GraphFinding): void {
+    this.stats.secrets++;
+    const g = this.graph;
+    const type = f.secretType ?? 'other';
+    const targetText = (f.secretTarget ?? '').toLowerCase();
+    const secret = g.addNode({
+      key: `secret:${node.key}|${type.toLowerCase()}|${targetText || f.id.toLowerCase()}`,
+      id: `${node.id}/secrets/${type}${targetText ? `/${targetText}` : ''}`,
+      type: 'Secret',
+      name: `${type}${f.secretTarget ? ` for ${f.secretTarget}` : ''} on ${node.name}`,
+      properties: { secretType: type, ruleId: f.id, target: f.secretTarget ?? null, severity: f.severity },
+    });
+    g.addEdge(node, secret, 'hasSecret', { secretType: type });
+    const types = (node.insights.get('hasPlaintextSecret')?.value as string[] | undefined) ?? [];
+    if (!types.includes(type)) g.addInsight(node, 'hasPlaintextSecret', [...types, type].sort());
+    const target = this.resolveTarget(type, f.secretTarget);
+    if (target) g.addEdge(secret, target, 'canAuthenticateTo', { secretType: type });
+    else if (f.secretTarget) this.stats.unresolvedSecretTargets++;
+  }
+
+  private resolveTarget(type: string, target: string | undefined): GraphNode | undefined {
+    if (!target) return undefined;
+    const t = target.toLowerCase();
+    if (t.startsWith('/subscriptions/')) return this.graph.node(canonicalKey(target));
+    const host = t.replace(/^tcp:/, '').replace(/,\d+$/, '');
+    if (/storage/i.test(type) || type === 'sasToken') return this.storageByName.get(host.split('.')[0]);
+    if (/sql/i.test(type)) return this.sqlByHost.get(host) ?? this.sqlByHost.get(host.split('.')[0]);
+    if (type === 'sshPrivateKey') return this.vmByName.get(host) ?? this.vmByName.get(host.split('.')[0]);
+    return this.storageByName.get(host.split('.')[0]) ?? this.sqlByHost.get(host) ?? this.vmByName.get(host);
+  }
+
+  private summarize(): void {
+    const g = this.graph;
+    for (const [index, s] of this.vulns) {
+      const node = g.nodes[index];
+      g.addInsight(node, 'hasVulnerabilities', { count: s.count });
+      if (s.high.length > 0) g.addInsight(node, 'hasHighSeverityVulnerabilities', { cves: s.high.sort() });
+      if (s.rce.length > 0) g.addInsight(node, 'vulnerableToRemoteCodeExecution', { cves: s.rce.sort() });
+    }
+  }
+}

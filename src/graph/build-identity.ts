@@ -1,0 +1,157 @@
+/**
+ * Identities and permissions: `canAuthenticateAs` from a resource to its system- or user-assigned managed identity,
+ * `hasPermissionTo` from a principal to the scope of each of its role assignments (inheritance down the tree is
+ * followed through `contains` when access is asked for, see access.ts), `memberOf` from directory data when given.
+ */
+import { canonicalKey, type ArgRow } from '../core/index.js';
+import { capabilitiesOf } from './capabilities.js';
+import type { RoleDefinitionLike } from './rbac.js';
+import type { EntityType, GraphNode, SecurityGraph } from './model.js';
+
+/** Directory facts ARG does not hold (display names, group membership); optional. */
+export interface DirectoryPrincipal {
+  id: string;
+  displayName?: string;
+  type?: 'User' | 'Group' | 'ServicePrincipal';
+  userPrincipalName?: string;
+  /** Object ids of the groups it is a direct member of. */
+  memberOf?: string[];
+  [extra: string]: unknown;
+}
+
+export interface IdentityStats {
+  roleAssignments: number;
+  unresolvedRoles: number;
+  unresolvedScopes: number;
+}
+
+function asRecord(v: unknown): Record<string, unknown> | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+export const principalKey = (objectId: string): string => `principal:${objectId.toLowerCase()}`;
+
+const PRINCIPAL_TYPES: Readonly<Record<string, EntityType>> = {
+  user: 'User',
+  group: 'Group',
+  serviceprincipal: 'ServicePrincipal',
+  foreigngroup: 'Group',
+};
+
+export class IdentityIndex {
+  /** principal object id (lower case) → node index */
+  readonly byPrincipal = new Map<string, number>();
+  readonly roles = new Map<string, { roleName: string; capabilities: string[] }>();
+  readonly stats: IdentityStats = { roleAssignments: 0, unresolvedRoles: 0, unresolvedScopes: 0 };
+
+  constructor(private readonly graph: SecurityGraph, private readonly directory = new Map<string, DirectoryPrincipal>()) {}
+
+  principal(objectId: string, principalType?: string): GraphNode {
+    const lower = objectId.toLowerCase();
+    const known = this.byPrincipal.get(lower);
+    if (known !== undefined) return this.graph.nodes[known];
+    const dir = this.directory.get(lower);
+    const type = PRINCIPAL_TYPES[String(dir?.type ?? principalType ?? '').toLowerCase()] ?? 'ServicePrincipal';
+    const node = this.graph.addNode({
+      key: principalKey(lower),
+      id: objectId,
+      type,
+      name: dir?.displayName ?? objectId,
+      properties: { objectId, principalType: dir?.type ?? principalType ?? null, userPrincipalName: dir?.userPrincipalName ?? null },
+    });
+    this.byPrincipal.set(lower, node.index);
+    return node;
+  }
+
+  addRoleDefinition(row: ArgRow): void {
+    const props = asRecord(row.properties) ?? {};
+    const role: RoleDefinitionLike = {
+      id: row.id,
+      name: row.name,
+      roleName: String(props.roleName ?? row.name),
+      permissions: Array.isArray(props.permissions) ? (props.permissions as RoleDefinitionLike['permissions']) : [],
+    };
+    this.roles.set(row.name.toLowerCase(), { roleName: role.roleName, capabilities: [...capabilitiesOf(role)].sort() });
+  }
+}
+
+/** Managed identities of resources: system-assigned ones become nodes of their own, user-assigned ones are resources. */
+export function addManagedIdentities(graph: SecurityGraph, rows: Map<string, ArgRow>, ids: IdentityIndex): void {
+  // User-assigned identity resources are principals too.
+  for (const node of graph.nodesOfType('ManagedIdentity')) {
+    const principalId = node.properties.principalId;
+    if (typeof principalId === 'string') ids.byPrincipal.set(principalId.toLowerCase(), node.index);
+    graph.addInsight(node, 'isManaged');
+  }
+  for (const [key, row] of rows) {
+    const identity = asRecord(row.identity);
+    if (!identity) continue;
+    const resource = graph.node(key);
+    if (!resource) continue;
+    const type = String(identity.type ?? '').toLowerCase();
+    if (type.includes('systemassigned') && typeof identity.principalId === 'string') {
+      const principalId = identity.principalId;
+      const mi = graph.addNode({
+        key: principalKey(principalId),
+        id: principalId,
+        type: 'ManagedIdentity',
+        name: `${row.name} (system-assigned)`,
+        properties: { principalId, tenantId: identity.tenantId ?? null, assignment: 'SystemAssigned', resourceId: row.id },
+      });
+      graph.addInsight(mi, 'isManaged');
+      ids.byPrincipal.set(principalId.toLowerCase(), mi.index);
+      graph.addEdge(resource, mi, 'canAuthenticateAs', { assignment: 'SystemAssigned' });
+    }
+    const user = asRecord(identity.userAssignedIdentities);
+    if (user) {
+      for (const uamiId of Object.keys(user)) {
+        const uami = graph.node(canonicalKey(uamiId));
+        if (uami) graph.addEdge(resource, uami, 'canAuthenticateAs', { assignment: 'UserAssigned' });
+        else {
+          const principalId = asRecord(user[uamiId])?.principalId;
+          if (typeof principalId === 'string') graph.addEdge(resource, ids.principal(principalId, 'ServicePrincipal'), 'canAuthenticateAs', { assignment: 'UserAssigned', identityId: uamiId });
+        }
+      }
+    }
+  }
+}
+
+const GUID_TAIL = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/?$/i;
+
+/** One `hasPermissionTo` edge per (principal, scope); several assignments on the same pair merge their roles. */
+export function addRoleAssignments(graph: SecurityGraph, assignments: Iterable<ArgRow>, ids: IdentityIndex): void {
+  for (const row of assignments) {
+    const props = asRecord(row.properties) ?? {};
+    const principalId = props.principalId;
+    const scope = typeof props.scope === 'string' ? props.scope : row.id.replace(/\/providers\/Microsoft\.Authorization\/roleAssignments\/[^/]+$/i, '');
+    if (typeof principalId !== 'string') continue;
+    ids.stats.roleAssignments++;
+    const roleGuid = GUID_TAIL.exec(String(props.roleDefinitionId ?? ''))?.[1]?.toLowerCase();
+    const role = roleGuid ? ids.roles.get(roleGuid) : undefined;
+    if (!role) ids.stats.unresolvedRoles++;
+    const target = graph.node(canonicalKey(scope === '' ? '/' : scope));
+    if (!target) {
+      ids.stats.unresolvedScopes++;
+      continue;
+    }
+    const principal = ids.principal(principalId, typeof props.principalType === 'string' ? props.principalType : undefined);
+    const grant = {
+      roleAssignmentId: row.id,
+      roleDefinitionId: String(props.roleDefinitionId ?? ''),
+      roleName: role?.roleName ?? roleGuid ?? 'unknown',
+      capabilities: role?.capabilities ?? [],
+      conditional: typeof props.condition === 'string' && props.condition !== '',
+    };
+    const edge = graph.addEdge(principal, target, 'hasPermissionTo', { grants: [] as unknown[] });
+    (edge.properties!.grants as unknown[]).push(grant);
+  }
+}
+
+/** `memberOf` edges from the directory (users and groups → groups). */
+export function addMemberships(graph: SecurityGraph, directory: Iterable<DirectoryPrincipal>, ids: IdentityIndex): void {
+  for (const p of directory) {
+    if (!p.memberOf?.length) continue;
+    const member = ids.principal(p.id, p.type);
+    for (const groupId of p.memberOf) graph.addEdge(member, ids.principal(groupId, 'Group'), 'memberOf');
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * Network reachability: `routesTrafficTo` from the Internet through public IPs, load balancer rules and inbound NAT
+ * rules and application gateways to NICs and their VMs — kept only where the effective NSGs (subnet, then NIC) let
+ * internet traffic in on the ports the route delivers — and `exposedToInternet` insights with ports and width.
+ * Inside a virtual network, `lateralMovementTo` the VNet and `routesTrafficTo` the VMs whose NSGs admit VirtualNetwork
+ * traffic on a management port. PaaS endpoints are exposed by their own network settings.
+ */
+import { canonicalKey, type ArgRow } from '../core/index.js';
+import { compileNsg, internetExposure, nsgRules, vnetReachable, type CompiledNsg, type Exposure, type NsgRule, type PortRange } from './nsg.js';
+import type { GraphNode, SecurityGraph } from './model.js';
+
+function asRecord(v: unknown): Record<string, unknown> | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+function idOf(ref: unknown): string | undefined {
+  const id = asRecord(ref)?.id;
+  return typeof id === 'string' ? canonicalKey(id) : undefined;
+}
+function list(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+/** `<resource>/<childCollection>/<name>` → `<resource>` (an ipConfiguration's NIC, a frontend's load balancer). */
+function ownerOf(childKey: string): string {
+  const parts = childKey.split('/');
+  return parts.slice(0, parts.length - 2).join('/');
+}
+
+export const INTERNET_KEY = 'internet';
+export const MANAGEMENT_PORTS: ReadonlyArray<number> = [22, 3389, 5985, 5986];
+const ALL_PORTS: PortRange[] = [{ from: 0, to: 65535 }];
+
+export interface NetworkStats {
+  nics: number;
+  exposedNics: number;
+  nsgProblems: number;
+}
+
+interface Delivery {
+  /** The public entry (public IP node) and the hop in between (load balancer, application gateway), if any. */
+  publicIp: GraphNode;
+  via?: GraphNode;
+  ports: PortRange[];
+  protocol?: 'Tcp' | 'Udp';
+  rule?: string;
+}
+
+export class NetworkBuilder {
+  readonly stats: NetworkStats = { nics: 0, exposedNics: 0, nsgProblems: 0 };
+  private readonly compiled = new Map<string, CompiledNsg | undefined>();
+  private readonly internet: GraphNode;
+  /** NIC ipConfiguration key → deliveries of internet traffic to it. */
+  private readonly deliveries = new Map<string, Delivery[]>();
+
+  constructor(private readonly graph: SecurityGraph, private readonly rows: Map<string, ArgRow>) {
+    this.internet = graph.addNode({ key: INTERNET_KEY, id: 'Internet', type: 'Internet', name: 'Internet', properties: {} });
+  }
+
+  private rules(nsgKey: string | undefined): CompiledNsg | undefined {
+    if (nsgKey === undefined) return undefined;
+    if (this.compiled.has(nsgKey)) return this.compiled.get(nsgKey);
+    const row = this.rows.get(nsgKey);
+    const rules = row ? compileNsg(nsgRules(row)) : undefined;
+    this.compiled.set(nsgKey, rules);
+    return rules;
+  }
+
+  private subnetNsg(subnetKey: string | undefined): string | undefined {
+    if (subnetKey === undefined) return undefined;
+    const row = this.rows.get(subnetKey);
+    if (row) return idOf(asRecord(row.properties)?.networkSecurityGroup);
+    const vnet = this.rows.get(ownerOf(subnetKey));
+    for (const s of list(asRecord(vnet?.properties)?.subnets)) {
+      const rec = asRecord(s);
+      if (typeof rec?.id === 'string' && canonicalKey(rec.id) === subnetKey) return idOf(asRecord(rec.properties)?.networkSecurityGroup);
+    }
+    return undefined;
+  }
+
+  private deliver(ipConfigKey: string, d: Delivery): void {
+    let l = this.deliveries.get(ipConfigKey);
+    if (l === undefined) this.deliveries.set(ipConfigKey, (l = []));
+    l.push(d);
+  }
+
+  /** Public IPs, load balancers and application gateways: which NIC ipConfigurations receive internet traffic. */
+  collectDeliveries(): void {
+    const g = this.graph;
+    for (const pip of g.nodesOfType('AzurePublicIP')) {
+      const target = idOf(pip.properties.ipConfiguration);
+      if (target === undefined) continue;
+      if (target.includes('/networkinterfaces/')) this.deliver(target, { publicIp: pip, ports: ALL_PORTS });
+      else {
+        const owner = g.node(ownerOf(target));
+        if (owner) this.frontend(pip, owner, target);
+      }
+    }
+  }
+
+  private frontend(pip: GraphNode, owner: GraphNode, frontendKey: string): void {
+    const p = owner.properties;
+    if (owner.type === 'AzureLoadBalancer') {
+      const pools = new Map<string, unknown[]>();
+      for (const pool of list(p.backendAddressPools)) {
+        const rec = asRecord(pool);
+        if (typeof rec?.id === 'string') pools.set(canonicalKey(rec.id), list(asRecord(rec.properties)?.backendIPConfigurations));
+      }
+      for (const rule of list(p.loadBalancingRules)) {
+        const rp = asRecord(asRecord(rule)?.properties) ?? {};
+        if (idOf(rp.frontendIPConfiguration) !== frontendKey) continue;
+        const port = Number(rp.backendPort ?? rp.frontendPort);
+        const ports = port === 0 ? ALL_PORTS : [{ from: port, to: port }];
+        const protocol = String(rp.protocol ?? 'Tcp').toLowerCase() === 'udp' ? 'Udp' : 'Tcp';
+        const poolKeys = [idOf(rp.backendAddressPool), ...list(rp.backendAddressPools).map(idOf)].filter((k): k is string => k !== undefined);
+        for (const poolKey of poolKeys) {
+          for (const ipc of pools.get(poolKey) ?? []) {
+            const k = idOf(ipc);
+            if (k) this.deliver(k, { publicIp: pip, via: owner, ports, protocol, rule: String(asRecord(rule)?.name ?? '') });
+          }
+        }
+      }
+      for (const rule of list(p.inboundNatRules)) {
+        const rp = asRecord(asRecord(rule)?.properties) ?? {};
+        if (idOf(rp.frontendIPConfiguration) !== frontendKey) continue;
+        const k = idOf(rp.backendIPConfiguration);
+        const port = Number(rp.backendPort);
+        if (k && Number.isFinite(port)) {
+          const protocol = String(rp.protocol ?? 'Tcp').toLowerCase() === 'udp' ? 'Udp' : 'Tcp';
+          this.deliver(k, { publicIp: pip, via: owner, ports: [{ from: port, to: port }], protocol, rule: String(asRecord(rule)?.name ?? '') });
+        }
+      }
+    } else if (owner.type === 'AzureApplicationGateway') {
+      const ports = list(p.backendHttpSettingsCollection)
+        .map((s) => Number(asRecord(asRecord(s)?.properties)?.port))
+        .filter((n) => Number.isFinite(n) && n > 0)
+        .map((n) => ({ from: n, to: n }));
+      for (const pool of list(p.backendAddressPools)) {
+        for (const ipc of list(asRecord(asRecord(pool)?.properties)?.backendIPConfigurations)) {
+          const k = idOf(ipc);
+          if (k) this.deliver(k, { publicIp: pip, via: owner, ports: ports.length ? ports : [{ from: 80, to: 80 }, { from: 443, to: 443 }], protocol: 'Tcp' });
+        }
+      }
+    }
+  }
+
+  /** Effective NSG per NIC: internet routes that survive, exposure insights, and the VNet lateral-movement edges. */
+  evaluateNics(): void {
+    const g = this.graph;
+    for (const nic of g.nodesOfType('AzureNetworkInterface')) {
+      this.stats.nics++;
+      const vmKey = idOf(nic.properties.virtualMachine);
+      const vm = vmKey ? g.node(vmKey) : undefined;
+      if (vm) g.addEdge(nic, vm, 'routesTrafficTo', { attachment: true });
+      const nicNsgKey = idOf(nic.properties.networkSecurityGroup);
+      const nicRules = this.rules(nicNsgKey);
+      let exposedAny = false;
+      for (const ipc of list(nic.properties.ipConfigurations)) {
+        const rec = asRecord(ipc);
+        if (typeof rec?.id !== 'string') continue;
+        const ipcKey = canonicalKey(rec.id);
+        const subnetKey = idOf(asRecord(rec.properties)?.subnet);
+        const subnetNsgKey = this.subnetNsg(subnetKey);
+        const subnetRules = this.rules(subnetNsgKey);
+        const target = vm ?? nic;
+        for (const d of this.deliveries.get(ipcKey) ?? []) {
+          const exposures = internetExposure(subnetRules, nicRules, { ports: d.ports }).filter((x) => d.protocol === undefined || x.protocol === d.protocol);
+          if (exposures.length === 0) continue;
+          exposedAny = true;
+          this.expose(target, nic, d, exposures, { subnetNsg: subnetNsgKey, nicNsg: nicNsgKey });
+        }
+        // Lateral movement inside the virtual network.
+        if (vm && subnetKey) {
+          const vnet = g.node(subnetKey.slice(0, subnetKey.indexOf('/subnets/')));
+          if (vnet) {
+            g.addEdge(vm, vnet, 'lateralMovementTo');
+            const open = MANAGEMENT_PORTS.filter((port) => vnetReachable(subnetRules, nicRules, port, 'Tcp'));
+            if (open.length > 0) g.addEdge(vnet, vm, 'routesTrafficTo', { ports: open, source: 'VirtualNetwork' });
+          }
+        }
+      }
+      if (exposedAny) this.stats.exposedNics++;
+    }
+  }
+
+  private expose(target: GraphNode, nic: GraphNode, d: Delivery, exposures: Exposure[], nsgs: { subnetNsg?: string; nicNsg?: string }): void {
+    const g = this.graph;
+    const wide = exposures.some((x) => x.width === 'wide');
+    const ports = exposures.map((x) => ({ protocol: x.protocol, ports: x.ports.map((r) => (r.from === r.to ? String(r.from) : `${r.from}-${r.to}`)), width: x.width }));
+    const rules = exposures.flatMap((x) => [x.allowedBy.subnet, x.allowedBy.nic]).filter((r): r is NsgRule => r !== undefined);
+    const routeProps = { ports, width: wide ? 'wide' : 'narrow', nsgRules: [...new Set(rules.map((r) => r.id ?? r.name))] };
+    g.addEdge(this.internet, d.publicIp, 'routesTrafficTo', { width: routeProps.width });
+    if (d.via) {
+      g.addEdge(d.publicIp, d.via, 'routesTrafficTo', {});
+      g.addEdge(d.via, nic, 'routesTrafficTo', { ...routeProps, rule: d.rule });
+    } else g.addEdge(d.publicIp, nic, 'routesTrafficTo', routeProps);
+    const previous = target.insights.get('exposedToInternet')?.value as ExposureInsight | undefined;
+    const insight: ExposureInsight = previous ?? { width: 'narrow', ports: [], entryPoints: [], nsgRules: [], ...nsgs };
+    if (wide) insight.width = 'wide';
+    for (const p of ports) insight.ports.push(p);
+    insight.entryPoints.push(d.publicIp.id);
+    for (const r of routeProps.nsgRules) if (!insight.nsgRules.includes(r)) insight.nsgRules.push(r);
+    g.addInsight(target, 'exposedToInternet', insight);
+    g.addInsight(target, 'exposureWidth', insight.width);
+  }
+
+  /** PaaS endpoints open to the internet by their own network settings. */
+  exposePaaS(firewallRules: Map<string, Array<{ start: string; end: string }>>): void {
+    const g = this.graph;
+    for (const node of g.nodes) {
+      const width = paasExposure(node, firewallRules.get(node.key));
+      if (width === undefined) continue;
+      g.addEdge(this.internet, node, 'routesTrafficTo', { width });
+      g.addInsight(node, 'exposedToInternet', { width, ports: [], entryPoints: [], nsgRules: [] } satisfies ExposureInsight);
+      g.addInsight(node, 'exposureWidth', width);
+    }
+  }
+}
+
+export interface ExposureInsight {
+  width: 'wide' | 'narrow';
+  ports: Array<{ protocol: string; ports: string[]; width: string }>;
+  entryPoints: string[];
+  nsgRules: string[];
+  subnetNsg?: string;
+  nicNsg?: string;
+}
+
+function disabled(v: unknown): boolean {
+  return typeof v === 'string' && v.toLowerCase() === 'disabled';
+}
+
+function firewallWidth(rules: Array<{ start: string; end: string }> | undefined): 'wide' | 'narrow' | undefined {
+  let narrow = false;
+  for (const r of rules ?? []) {
+    if (r.start === '0.0.0.0' && r.end === '0.0.0.0') continue; // "Allow Azure services": not the internet
+    if (r.start === '0.0.0.0' && r.end === '255.255.255.255') return 'wide';
+    narrow = true;
+  }
+  return narrow ? 'narrow' : undefined;
+}
+
+/** Exposure width of a PaaS resource, or undefined when it is not reachable from the internet. */
+export function paasExposure(node: GraphNode, firewall: Array<{ start: string; end: string }> | undefined): 'wide' | 'narrow' | undefined {
+  const p = node.properties;
+  switch (node.type) {
+    case 'AzureStorageAccount':
+    case 'AzureKeyVault': {
+      if (disabled(p.publicNetworkAccess)) return undefined;
+      const acls = asRecord(p.networkAcls);
+      if (acls === undefined || String(acls.defaultAction ?? 'Allow').toLowerCase() === 'allow') return 'wide';
+      return list(acls.ipRules).length > 0 ? 'narrow' : undefined;
+    }
+    case 'AzureSqlServer':
+    case 'AzurePostgreSQL':
+    case 'AzureMySQL': {
+      const network = asRecord(p.network);
+      if (disabled(p.publicNetworkAccess) || disabled(network?.publicNetworkAccess)) return undefined;
+      return firewallWidth(firewall);
+    }
+    case 'AzureCosmosDB': {
+      if (disabled(p.publicNetworkAccess)) return undefined;
+      if (p.isVirtualNetworkFilterEnabled === true) return undefined;
+      return list(p.ipRules).length > 0 ? 'narrow' : 'wide';
+    }
+    case 'AzureWebApp':
+    case 'AzureFunctionApp': {
+      if (disabled(p.publicNetworkAccess)) return undefined;
+      const restrictions = list(asRecord(p.siteConfig)?.ipSecurityRestrictions).filter((r) => String(asRecord(r)?.action ?? '').toLowerCase() === 'allow' && asRecord(r)?.ipAddress !== 'Any');
+      return restrictions.length > 0 ? 'narrow' : 'wide';
+    }
+    case 'AzureKubernetesCluster': {
+      const api = asRecord(p.apiServerAccessProfile);
+      if (api?.enablePrivateCluster === true) return undefined;
+      return list(api?.authorizedIPRanges).length > 0 ? 'narrow' : 'wide';
+    }
+    case 'AzureApiManagement':
+      return String(p.virtualNetworkType ?? 'None').toLowerCase() === 'internal' ? undefined : 'wide';
+    default:
+      return undefined;
+  }
+}

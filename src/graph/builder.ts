@@ -1,0 +1,138 @@
+/**
+ * Builds the security graph from estate rows (all Resource Graph tables), scanner findings and, optionally,
+ * directory facts, in named stages: resources → identities → network → insights → findings.
+ */
+import { canonicalKey, type ArgRow } from '../core/index.js';
+import { addResources, type RowIndex } from './build-resources.js';
+import { IdentityIndex, addManagedIdentities, addMemberships, addRoleAssignments, type DirectoryPrincipal, type IdentityStats } from './build-identity.js';
+import { NetworkBuilder, type NetworkStats } from './build-network.js';
+import { addConfigurationInsights, propagateSensitivity } from './build-insights.js';
+import { FindingsBuilder, type FindingStats, type GraphFinding } from './build-findings.js';
+import { SecurityGraph } from './model.js';
+
+export interface GraphInput {
+  /** Every estate row (resources, resourcecontainers, authorizationresources, ...). */
+  rows: Iterable<ArgRow>;
+  findings?: Iterable<GraphFinding>;
+  directory?: Iterable<DirectoryPrincipal>;
+  onStage?: (stage: GraphStage) => void;
+}
+
+export type GraphStage = 'resources' | 'identities' | 'network' | 'insights' | 'findings';
+
+export interface GraphBuildStats {
+  nodes: number;
+  edges: number;
+  nodesByType: Record<string, number>;
+  edgesByKind: Record<string, number>;
+  identity: IdentityStats;
+  network: NetworkStats;
+  findings: FindingStats;
+  millis: Record<GraphStage, number>;
+}
+
+export interface GraphBuild {
+  graph: SecurityGraph;
+  /** Estate rows of the graph's resource nodes, by canonical id. */
+  rows: RowIndex;
+  stats: GraphBuildStats;
+}
+
+const ROLE_DEFINITION = 'microsoft.authorization/roledefinitions';
+const ROLE_ASSIGNMENT = 'microsoft.authorization/roleassignments';
+const FIREWALL_RULE = /^microsoft\.(sql\/servers|dbforpostgresql\/(flexible)?servers|dbformysql\/(flexible)?servers)\/firewallrules$/;
+
+function asRecord(v: unknown): Record<string, unknown> | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+export function buildGraph(input: GraphInput): GraphBuild {
+  const graph = new SecurityGraph();
+  const rows: RowIndex = new Map();
+  const millis = {} as Record<GraphStage, number>;
+  const roleDefinitions: ArgRow[] = [];
+  const roleAssignments: ArgRow[] = [];
+  const firewall = new Map<string, Array<{ start: string; end: string }>>();
+  let t = performance.now();
+  const stage = (name: GraphStage) => {
+    const now = performance.now();
+    millis[name] = Math.round(now - t);
+    t = now;
+    input.onStage?.(name);
+  };
+
+  const entityRows = function* (): Generator<ArgRow> {
+    for (const row of input.rows) {
+      const type = row.type.toLowerCase();
+      if (type === ROLE_DEFINITION) roleDefinitions.push(row);
+      else if (type === ROLE_ASSIGNMENT) roleAssignments.push(row);
+      else {
+        if (FIREWALL_RULE.test(type)) {
+          const p = asRecord(row.properties) ?? {};
+          const server = canonicalKey(row.id).replace(/\/firewallrules\/[^/]+$/, '');
+          let l = firewall.get(server);
+          if (!l) firewall.set(server, (l = []));
+          l.push({ start: String(p.startIpAddress ?? ''), end: String(p.endIpAddress ?? '') });
+        }
+        yield row;
+      }
+    }
+  };
+  addResources(graph, entityRows(), rows);
+  stage('resources');
+
+  const directory = [...(input.directory ?? [])];
+  const ids = new IdentityIndex(graph, new Map(directory.map((p) => [p.id.toLowerCase(), p])));
+  for (const row of roleDefinitions) ids.addRoleDefinition(row);
+  addManagedIdentities(graph, rows, ids);
+  addRoleAssignments(graph, roleAssignments, ids);
+  addAccessPolicies(graph, ids);
+  addMemberships(graph, directory, ids);
+  stage('identities');
+
+  const network = new NetworkBuilder(graph, rows);
+  network.collectDeliveries();
+  network.evaluateNics();
+  network.exposePaaS(firewall);
+  stage('network');
+
+  for (const node of graph.nodes) if (node.resourceType !== undefined) addConfigurationInsights(graph, node);
+  propagateSensitivity(graph);
+  stage('insights');
+
+  const findings = new FindingsBuilder(graph, rows);
+  findings.add(input.findings ?? []);
+  stage('findings');
+
+  const nodesByType: Record<string, number> = {};
+  for (const type of graph.types()) nodesByType[type] = graph.nodesOfType(type).length;
+  return {
+    graph,
+    rows,
+    stats: {
+      nodes: graph.size,
+      edges: graph.edges.length,
+      nodesByType,
+      edgesByKind: graph.edgeCounts(),
+      identity: ids.stats,
+      network: network.stats,
+      findings: findings.stats,
+      millis,
+    },
+  };
+}
+
+/** Access-policy vaults: each policy's principal gets a `hasPermissionTo` edge to the vault (access.ts reads the policy). */
+function addAccessPolicies(graph: SecurityGraph, ids: IdentityIndex): void {
+  for (const vault of graph.nodesOfType('AzureKeyVault')) {
+    if (vault.properties.enableRbacAuthorization === true) continue;
+    const policies = vault.properties.accessPolicies;
+    if (!Array.isArray(policies)) continue;
+    for (const p of policies) {
+      const objectId = asRecord(p)?.objectId;
+      if (typeof objectId !== 'string') continue;
+      const edge = graph.addEdge(ids.principal(objectId), vault, 'hasPermissionTo', { grants: [] as unknown[] });
+      (edge.properties!.grants as unknown[]).push({ roleName: 'Key Vault access policy', capabilities: [], accessPolicy: asRecord(p)?.permissions ?? {} });
+    }
+  }
+}

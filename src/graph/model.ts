@@ -1,0 +1,204 @@
+/**
+ * The cloud security graph: entities (resources, identities, the Internet, vulnerabilities, secrets) and the
+ * connections between them, with insights (facts) on entities. Nodes and edges are numbered; adjacency is kept
+ * as arrays of edge numbers per node so path search never hashes strings.
+ */
+
+/** Entity types, in the vocabulary of Defender's cloud security explorer (Azure subset). */
+export type EntityType =
+  | 'Internet'
+  | 'AzureManagementGroup'
+  | 'AzureSubscription'
+  | 'AzureResourceGroup'
+  | 'AzureVM'
+  | 'AzureVMScaleSet'
+  | 'AzureNetworkInterface'
+  | 'AzurePublicIP'
+  | 'AzureLoadBalancer'
+  | 'AzureApplicationGateway'
+  | 'AzureNetworkSecurityGroup'
+  | 'AzureVirtualNetwork'
+  | 'AzureSubnet'
+  | 'AzureDisk'
+  | 'AzureStorageAccount'
+  | 'AzureKeyVault'
+  | 'AzureSqlServer'
+  | 'AzureSqlDatabase'
+  | 'AzureCosmosDB'
+  | 'AzurePostgreSQL'
+  | 'AzureMySQL'
+  | 'AzureWebApp'
+  | 'AzureFunctionApp'
+  | 'AzureKubernetesCluster'
+  | 'AzureContainerRegistry'
+  | 'ContainerImage'
+  | 'AzureApiManagement'
+  | 'ManagedIdentity'
+  | 'ServicePrincipal'
+  | 'User'
+  | 'Group'
+  | 'Vulnerability'
+  | 'Secret'
+  | 'AzureResource';
+
+/** Connection kinds (graph-components.json, plus `hasSecret` / `canAuthenticateTo` / `hasVulnerability` / `lateralMovementTo`). */
+export type EdgeKind =
+  | 'contains'
+  | 'routesTrafficTo'
+  | 'canAuthenticateAs'
+  | 'hasPermissionTo'
+  | 'memberOf'
+  | 'isRunning'
+  | 'hasVulnerability'
+  | 'hasSecret'
+  | 'canAuthenticateTo'
+  | 'lateralMovementTo'
+  | 'movesDataTo';
+
+export const EDGE_KINDS: ReadonlyArray<EdgeKind> = [
+  'contains',
+  'routesTrafficTo',
+  'canAuthenticateAs',
+  'hasPermissionTo',
+  'memberOf',
+  'isRunning',
+  'hasVulnerability',
+  'hasSecret',
+  'canAuthenticateTo',
+  'lateralMovementTo',
+  'movesDataTo',
+];
+
+/** A node fact. `value` carries detail (ports and width of an exposure, CVE ids, classification). */
+export interface Insight {
+  readonly id: string;
+  readonly value?: unknown;
+}
+
+export interface GraphNode {
+  readonly index: number;
+  /** Canonical (lower-case) key: the resource id, `principal:<objectId>`, `internet`, `vuln:<resource>|<cve>`, ... */
+  readonly key: string;
+  /** Display id, original case. */
+  readonly id: string;
+  readonly type: EntityType;
+  readonly name: string;
+  /** ARM type of a resource node. */
+  readonly resourceType?: string;
+  readonly subscriptionId?: string;
+  readonly resourceGroup?: string;
+  /** Entity properties shown by the explorer (ARM `properties` of resources, metadata of others). */
+  readonly properties: Record<string, unknown>;
+  readonly tags?: Record<string, string>;
+  readonly insights: Map<string, Insight>;
+}
+
+export interface GraphEdge {
+  readonly index: number;
+  readonly from: number;
+  readonly to: number;
+  readonly kind: EdgeKind;
+  /** Detail: ports, protocol and width of a route; roles and capabilities of a permission; NSG rules that admit. */
+  readonly properties?: Record<string, unknown>;
+}
+
+export interface NodeInput {
+  key: string;
+  id: string;
+  type: EntityType;
+  name: string;
+  resourceType?: string;
+  subscriptionId?: string;
+  resourceGroup?: string;
+  properties?: Record<string, unknown>;
+  tags?: Record<string, string>;
+}
+
+export class SecurityGraph {
+  readonly nodes: GraphNode[] = [];
+  readonly edges: GraphEdge[] = [];
+  /** Edge numbers leaving / entering each node. */
+  readonly out: number[][] = [];
+  readonly in: number[][] = [];
+  private readonly byKey = new Map<string, number>();
+  private readonly byType = new Map<EntityType, number[]>();
+  private readonly edgeKeys = new Set<string>();
+
+  get size(): number {
+    return this.nodes.length;
+  }
+
+  /** Adds a node, or returns the existing one with the same key. */
+  addNode(input: NodeInput): GraphNode {
+    const existing = this.byKey.get(input.key);
+    if (existing !== undefined) return this.nodes[existing];
+    const node: GraphNode = {
+      index: this.nodes.length,
+      key: input.key,
+      id: input.id,
+      type: input.type,
+      name: input.name,
+      resourceType: input.resourceType,
+      subscriptionId: input.subscriptionId,
+      resourceGroup: input.resourceGroup,
+      properties: input.properties ?? {},
+      tags: input.tags,
+      insights: new Map(),
+    };
+    this.nodes.push(node);
+    this.out.push([]);
+    this.in.push([]);
+    this.byKey.set(input.key, node.index);
+    let list = this.byType.get(input.type);
+    if (list === undefined) this.byType.set(input.type, (list = []));
+    list.push(node.index);
+    return node;
+  }
+
+  node(key: string): GraphNode | undefined {
+    const i = this.byKey.get(key);
+    return i === undefined ? undefined : this.nodes[i];
+  }
+
+  nodesOfType(type: EntityType): GraphNode[] {
+    return (this.byType.get(type) ?? []).map((i) => this.nodes[i]);
+  }
+
+  types(): EntityType[] {
+    return [...this.byType.keys()].sort();
+  }
+
+  /** Adds an edge once per (from, to, kind); a second call merges nothing and returns the first edge. */
+  addEdge(from: GraphNode | number, to: GraphNode | number, kind: EdgeKind, properties?: Record<string, unknown>): GraphEdge {
+    const f = typeof from === 'number' ? from : from.index;
+    const t = typeof to === 'number' ? to : to.index;
+    const dedupe = `${f}|${t}|${kind}`;
+    if (this.edgeKeys.has(dedupe)) return this.edges[this.out[f].find((e) => this.edges[e].to === t && this.edges[e].kind === kind)!];
+    this.edgeKeys.add(dedupe);
+    const edge: GraphEdge = { index: this.edges.length, from: f, to: t, kind, properties };
+    this.edges.push(edge);
+    this.out[f].push(edge.index);
+    this.in[t].push(edge.index);
+    return edge;
+  }
+
+  addInsight(node: GraphNode, id: string, value?: unknown): void {
+    node.insights.set(id, value === undefined ? { id } : { id, value });
+  }
+
+  outgoing(node: GraphNode, kind?: EdgeKind): GraphEdge[] {
+    const list = this.out[node.index].map((e) => this.edges[e]);
+    return kind === undefined ? list : list.filter((e) => e.kind === kind);
+  }
+
+  incoming(node: GraphNode, kind?: EdgeKind): GraphEdge[] {
+    const list = this.in[node.index].map((e) => this.edges[e]);
+    return kind === undefined ? list : list.filter((e) => e.kind === kind);
+  }
+
+  edgeCounts(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const e of this.edges) counts[e.kind] = (counts[e.kind] ?? 0) + 1;
+    return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+}
