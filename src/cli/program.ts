@@ -19,6 +19,8 @@ import { startCommand } from './commands/start.js';
 import { securityCommand } from './commands/security-group.js';
 import { scanCommand } from './commands/scan.js';
 import { complianceCommand } from './commands/compliance.js';
+import { findingsCommand } from './commands/findings.js';
+import { graphCommand } from './commands/graph.js';
 
 const VERSION = '0.1.0';
 
@@ -89,6 +91,8 @@ export function buildProgram(io: CliIO, contexts: CommandContext[]): Command {
   program.addCommand(securityCommand(run));
   program.addCommand(scanCommand(run));
   program.addCommand(complianceCommand(run));
+  program.addCommand(findingsCommand(run));
+  program.addCommand(graphCommand(run));
   inheritSettings(program);
   return program;
 }

@@ -1,6 +1,6 @@
 export { ARG_TABLES, CONTAINER_TYPES, isArgTable, defaultTableForType } from './types.js';
 export type { ArgRow, ArgTable, EstateRecord } from './types.js';
-export { loadEstate, listEstateFiles, detectFormat, tableFromFileName } from './loader.js';
+export { loadEstate, listEstateFiles, detectFormat, tableFromFileName, SIDE_INPUT_DIRECTORIES } from './loader.js';
 export type { EstateLoad, LoadOptions, LoadStats, EstateFileFormat } from './loader.js';
 export { ManagementGroupTree } from './mg-tree.js';
 export type { ManagementGroupNode, SubscriptionNode } from './mg-tree.js';

@@ -35,6 +35,8 @@ export interface EstateLoad {
 const EXTENSIONS = new Set(['.json', '.jsonl', '.ndjson']);
 /** Files a directory may hold that are not ARG rows (the sample generator's description of itself). */
 const IGNORED_FILES = new Set(['manifest.json']);
+/** Sub-directories of an estate directory that hold other inputs in their native formats (scanner results, telemetry). */
+export const SIDE_INPUT_DIRECTORIES: ReadonlySet<string> = new Set(['findings', 'telemetry']);
 
 /** Lists the input files of `paths` (files as given, directories recursively, sorted). */
 export async function listEstateFiles(paths: string[]): Promise<string[]> {
@@ -66,7 +68,9 @@ async function walk(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const entry of entries) {
     const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await walk(full)));
+    if (entry.isDirectory()) {
+      if (!SIDE_INPUT_DIRECTORIES.has(entry.name.toLowerCase())) out.push(...(await walk(full)));
+    }
     else if (EXTENSIONS.has(extname(entry.name).toLowerCase()) && !IGNORED_FILES.has(entry.name.toLowerCase())) out.push(full);
   }
   return out;

@@ -21,3 +21,6 @@ export type { ChokePoint } from './choke-points.js';
 export * as nsg from './nsg.js';
 export * as rbac from './rbac.js';
 export { loadCapabilities, capabilitiesOf } from './capabilities.js';
+export { exposureProvider, internetHops } from './exposure.js';
+export { toArmAttackPath, ATTACK_PATH_TYPE } from './arm.js';
+export type { ArmAttackPath } from './arm.js';

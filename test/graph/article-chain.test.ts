@@ -14,7 +14,7 @@ function rows(): ArgRow[] {
 }
 
 function findings() {
-  return ['trivy-vm-jumpbox.json', 'trivy-vm-batch.json'].flatMap((f) => readFindingsFile(join(DIR, f)).findings);
+  return ['trivy-vm-jumpbox.json', 'trivy-vm-batch.json'].flatMap((f) => readFindingsFile(join(DIR, 'findings', f)).findings);
 }
 
 function scan(mutate?: (rows: ArgRow[]) => ArgRow[], options: { includeLegacy?: boolean } = {}) {

@@ -12,11 +12,13 @@ import type { Run } from '../run.js';
 import { securityPricingCommand } from './security-pricing.js';
 import { securityPostureCommands } from './security-posture.js';
 import { securityRegulatoryCommands } from './security-regulatory.js';
+import { securityAttackPathCommand } from './security-attack-path.js';
 
 export function securityCommand(run: Run): Command {
   const security = new Command('security').description('Manage your security posture with Microsoft Defender for Cloud (computed from the estate in the store).');
   security.addCommand(securityPricingCommand(run));
   for (const c of securityPostureCommands(run)) security.addCommand(c);
   for (const c of securityRegulatoryCommands(run)) security.addCommand(c);
+  security.addCommand(securityAttackPathCommand(run));
   return security;
 }
