@@ -6,7 +6,7 @@
  */
 import { PalisadeError, canonicalKey, fixedClock, type ArgRow, type Clock } from '../core/index.js';
 import { isSetDefinition, loadPostureCatalog, type PolicyDefinitionResource, type PolicyResource, type PolicySetDefinitionResource, type PostureCatalog } from '../catalog/index.js';
-import { PRICING_TYPE, runPosture, type PostureRun } from '../posture/index.js';
+import { PRICING_TYPE, runPosture, type ExposureProvider, type PostureRun } from '../posture/index.js';
 import type { CommandContext } from './context.js';
 import { catalogDir } from './commands/catalog.js';
 import { resolveSubscription } from './commands/resource.js';
@@ -70,6 +70,8 @@ export function clockAt(ctx: CommandContext, at?: string): Clock {
 export interface PostureSessionOptions {
   /** Evaluation time (default `$PALISADE_NOW` or now). */
   at?: string;
+  /** Internet exposure and attack-path membership per resource (the security graph's), for prioritisation. */
+  exposure?: ExposureProvider;
 }
 
 /** An evaluated estate and its posture. */
@@ -110,6 +112,7 @@ export class PostureSession {
       subscriptions: policy.tree.subscriptions().map((s) => ({ subscriptionId: s.subscriptionId, displayName: s.displayName })),
       assignments: policy.assignments().map((a) => ({ scope: a.scope, policyDefinitionId: String(((a.row.properties ?? {}) as Record<string, unknown>).policyDefinitionId ?? '') })),
       evaluatedAt: policy.clock.now(),
+      exposure: options.exposure,
     });
     return new PostureSession(ctx, policy, catalog, run, timings);
   }

@@ -1,4 +1,8 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
+import { DIRECTORY_COLLECTION, FINDINGS_COLLECTION } from '../graph-session.js';
+import { importFindings } from './findings.js';
 import { loadEstate, summarizeInventory, CONTAINER_TYPES } from '../../estate/index.js';
 import type { CommandContext } from '../context.js';
 import type { Store } from '../../store/index.js';
@@ -43,7 +47,7 @@ export async function importEstate(ctx: CommandContext, from: string[], mode: 'm
   try {
     const result = await store.importEstate(load.batches(), { mode, source: from.join(', ') });
     ctx.logger.info(`imported ${result.total} rows in ${result.durationMs} ms`);
-    return {
+    const out: Record<string, unknown> = {
       files: load.stats.files.map((f) => ({ file: f.file, format: f.format, rows: f.rows, table: f.table ?? null })),
       inserted: result.inserted,
       mode,
@@ -51,9 +55,31 @@ export async function importEstate(ctx: CommandContext, from: string[], mode: 'm
       rowsByTable: load.stats.byTable,
       total: result.total,
     };
+    const side = await importSideInputs(ctx, from, mode);
+    if (side) out.findings = side;
+    return out;
   } finally {
     progress.stop();
   }
+}
+
+/**
+ * Side inputs of estate directories: scanner results under `<dir>/findings/` (replacing the stored ones on a
+ * replace import) and the sample's directory facts (principal names, group membership) from its manifest.json.
+ */
+async function importSideInputs(ctx: CommandContext, from: string[], mode: 'merge' | 'replace'): Promise<{ files: number; findings: number } | undefined> {
+  const store = await ctx.store();
+  const dirs = from.filter((p) => existsSync(join(p, 'findings')) && statSync(join(p, 'findings')).isDirectory()).map((p) => join(p, 'findings'));
+  for (const p of from) {
+    const manifest = join(p, 'manifest.json');
+    if (!existsSync(manifest)) continue;
+    const principals = (JSON.parse(readFileSync(manifest, 'utf8')) as { principals?: unknown[] }).principals;
+    if (Array.isArray(principals)) await store.putDocument(DIRECTORY_COLLECTION, 'principals', { principals });
+  }
+  if (dirs.length === 0) return undefined;
+  if (mode === 'replace') for (const d of await store.listDocuments(FINDINGS_COLLECTION)) await store.deleteDocument(FINDINGS_COLLECTION, d.key);
+  const summary = await importFindings(ctx, dirs);
+  return { files: summary.files, findings: summary.vulnerabilities + summary.secrets };
 }
 
 export async function inventory(store: Store): Promise<ReturnType<typeof summarizeInventory>> {

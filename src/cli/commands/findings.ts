@@ -42,8 +42,16 @@ async function knownResources(store: Store): Promise<Known> {
   return { keys, registries };
 }
 
-function scannerFiles(paths: string[]): string[] {
-  const out: string[] = [];
+/** Scanner files under the paths, each with the name it is stored under (its path below the directory given). */
+function scannerFiles(paths: string[]): Array<{ file: string; name: string }> {
+  const out: Array<{ file: string; name: string }> = [];
+  const walk = (dir: string, prefix: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const full = join(dir, name);
+      if (statSync(full).isDirectory()) walk(full, `${prefix}${name}/`);
+      else if (['.json', '.sarif'].includes(extname(name).toLowerCase())) out.push({ file: full, name: `${prefix}${name}` });
+    }
+  };
   for (const p of paths) {
     let info;
     try {
@@ -51,13 +59,8 @@ function scannerFiles(paths: string[]): string[] {
     } catch {
       throw new PalisadeError('FindingsFileNotFound', `${p}: no such file or directory`, { kind: 'io', location: { file: p } });
     }
-    if (info.isDirectory()) {
-      for (const name of readdirSync(p).sort()) {
-        const full = join(p, name);
-        if (statSync(full).isDirectory()) out.push(...scannerFiles([full]));
-        else if (['.json', '.sarif'].includes(extname(name).toLowerCase())) out.push(full);
-      }
-    } else out.push(p);
+    if (info.isDirectory()) walk(p, '');
+    else out.push({ file: p, name: basename(p) });
   }
   return out;
 }
@@ -92,14 +95,14 @@ export async function importFindings(ctx: CommandContext, paths: string[], optio
     return repo > 0 && known.keys.has(key.slice(0, repo));
   };
   const reports: Array<{ name: string; file: string; report: FindingsReport }> = [];
-  for (const file of files) {
+  for (const { file, name } of files) {
     const report = readFindingsFile(file, {
       format: options.format,
       resourceId: options.resourceId,
       registryByLoginServer: (server) => known.registries.get(server.toLowerCase()),
       knownResource,
     });
-    reports.push({ name: options.name ?? basename(file), file, report });
+    reports.push({ name: options.name ?? name, file, report });
   }
   const summary: ImportSummary = { files: 0, records: 0, vulnerabilities: 0, secrets: 0, unmapped: 0, unknownResources: 0, suppressed: 0, byFile: [], unmappedRecords: [], unknownResourceIds: [] };
   const importedAt = ctx.io.env.PALISADE_NOW ?? new Date().toISOString();

@@ -23,10 +23,13 @@ import {
   toArmSecureScore,
   toArmSecureScoreControl,
   type ControlScore,
+  type ExposureProvider,
 } from '../../posture/index.js';
 import { loadPostureCatalog } from '../../catalog/index.js';
 import type { CommandContext } from '../context.js';
 import { PostureSession } from '../posture-session.js';
+import { GraphSession } from '../graph-session.js';
+import { exposureProvider } from '../../graph/index.js';
 import type { Run } from '../run.js';
 import { catalogDir } from './catalog.js';
 import { assertScope, emitList, postureScope, subscriptionsIn, type PostureScope } from './security-common.js';
@@ -35,9 +38,14 @@ function mgOption(cmd: Command, what: string): Command {
   return cmd.option('-m, --management-group <name>', `${what} of the subscriptions under this management group (instead of --subscription).`);
 }
 
-async function open(ctx: CommandContext, managementGroup?: string, tenantByDefault = false): Promise<{ session: PostureSession; scope: PostureScope }> {
+async function open(ctx: CommandContext, managementGroup?: string, tenantByDefault = false, withExposure = false): Promise<{ session: PostureSession; scope: PostureScope }> {
   const scope = await postureScope(ctx, managementGroup, tenantByDefault);
-  const session = await PostureSession.open(ctx);
+  let exposure: ExposureProvider | undefined;
+  if (withExposure) {
+    const graph = await GraphSession.open(ctx);
+    exposure = exposureProvider(graph.graph, graph.paths());
+  }
+  const session = await PostureSession.open(ctx, { exposure });
   assertScope(session, scope);
   return { session, scope };
 }
@@ -193,7 +201,7 @@ export function securityPostureCommands(run: Run): Command[] {
   ).action(function (this: Command) {
     return run(this, async (ctx) => {
       const opts = this.opts<{ top?: number; managementGroup?: string }>();
-      const { session, scope } = await open(ctx, opts.managementGroup, true);
+      const { session, scope } = await open(ctx, opts.managementGroup, true, true);
       const subs = subscriptionsIn(session, scope);
       const items = session.run.priorities().filter((p) => !subs || subs.has(p.subscriptionId.toLowerCase()));
       ctx.emit(

@@ -140,6 +140,7 @@ export function writeContainerRegistry(ctx: SubContext): NamedRef {
   const bad = 1 - sub.hygiene;
   const name = `acr${sub.app.slice(0, 10)}${sub.environment.slice(0, 3)}${rng.alnum(4)}${ctx.next().toString(36)}`.replace(/[^a-z0-9]/g, '');
   const id = ctx.idFor('Microsoft.ContainerRegistry/registries', name);
+  ctx.scannedRegistries.push({ id, name, loginServer: `${name}.azurecr.io` });
   const tier = rng.weighted([[2, 'Basic'], [4, 'Standard'], [3, 'Premium']]);
   const premium = tier === 'Premium';
   const restricted = premium && rng.chance(0.3 + 0.5 * sub.hygiene);

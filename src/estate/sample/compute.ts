@@ -214,6 +214,7 @@ export function writeVm(ctx: SubContext, o: VmOptions): VmResult {
     const agent = image.os === 'Linux' ? 'AzureMonitorLinuxAgent' : 'AzureMonitorWindowsAgent';
     writeExtension(ctx, vmId, location, agent, 'Microsoft.Azure.Monitor', agent, image.os === 'Linux' ? '1.33' : '1.30');
   }
+  ctx.scanTargets.push({ id: vmId, name, legacy: image.legacy === true });
   return { id: vmId, name, nicId, ipConfigurationId, publicIpId, nsgId, principalId, userAssigned, os: image.os };
 }
 

@@ -83,6 +83,10 @@ export class SubContext {
   readonly vaults = new Pool<NamedRef>(24);
   readonly storage = new Pool<NamedRef>(24);
   readonly identities = new Pool<IdentityRef>(24);
+  /** What the agentless scanner would scan (every VM, every registry), and SQL servers secrets may point at. */
+  readonly scanTargets: Array<{ id: string; name: string; legacy: boolean }> = [];
+  readonly scannedRegistries: Array<{ id: string; name: string; loginServer: string }> = [];
+  readonly sqlServers: NamedRef[] = [];
   readonly registries = new Pool<NamedRef>(8);
   /** Scenario facts found while generating (used for exemptions and the manifest). */
   firstPublicStorageId: string | undefined;

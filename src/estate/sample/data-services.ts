@@ -289,5 +289,6 @@ export function writeSqlServer(ctx: SubContext, o: { confidential?: boolean } = 
       });
     }
   }
+  if (ctx.sqlServers.length < 24) ctx.sqlServers.push({ id, name, confidential: cls.confidential });
   return { id, name, confidential: cls.confidential };
 }

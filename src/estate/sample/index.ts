@@ -46,6 +46,7 @@ import { Rng } from './prng.js';
 import { managementGroupAssignments, roleDefinitionRows } from './rbac.js';
 import { buildTopology, type Topology } from './topology.js';
 import { writeSubscription, type SubscriptionOutcome } from './workloads.js';
+import { writeSubscriptionFindings } from './scan-findings.js';
 import { TableWriter } from './writer.js';
 
 export type { SampleOptions, SampleManifest, SampleSubscription, SampleExemption } from './manifest.js';
@@ -98,6 +99,7 @@ export async function generateSample(options: SampleOptions): Promise<SampleMani
   };
 
   const outcomes: SubscriptionOutcome[] = [];
+  const findings: SampleManifest['findings'] = { directory: 'findings', scannedSubscriptionIds: [], blockedSubscriptionIds: [], targets: 0, files: 0 };
   const planTiers: Array<Record<PlanName, 'Free' | 'Standard'>> = [];
   try {
     for (const row of managementGroupRows(topology, tenantRng)) writers.resourcecontainers.write(row);
@@ -118,6 +120,11 @@ export async function generateSample(options: SampleOptions): Promise<SampleMani
       const ctx = new SubContext(topology, sub, new Rng(seed, 'subscription', String(sub.index)), writers, plans);
       const outcome = await writeSubscription(ctx, budget, sub.scanner ? scannerOrdinal++ : undefined, settle);
       outcomes.push(outcome);
+      const scanned = await writeSubscriptionFindings(ctx, options.outDir, seed, BASE_TIME);
+      findings.targets += scanned.targets;
+      findings.files += scanned.files;
+      if (scanned.scanned) findings.scannedSubscriptionIds.push(sub.subscriptionId);
+      else if (scanned.reason === 'scannerBlocked') findings.blockedSubscriptionIds.push(sub.subscriptionId);
       await settle();
     }
 
@@ -128,7 +135,7 @@ export async function generateSample(options: SampleOptions): Promise<SampleMani
     for (const table of ARG_TABLES) hashes[table] = await writers[table].close();
     options.onProgress?.(writers.resources.rows, writers.resources.rows);
 
-    const manifest = buildManifest(topology, opts, writers, hashes, outcomes, planTiers, exemptions, mcsbPrincipalId);
+    const manifest = { ...buildManifest(topology, opts, writers, hashes, outcomes, planTiers, exemptions, mcsbPrincipalId), findings };
     await writeFile(join(options.outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n', 'utf8');
     return manifest;
   } catch (err) {
@@ -224,7 +231,7 @@ function buildManifest(
   planTiers: Array<Record<PlanName, 'Free' | 'Standard'>>,
   exemptions: ExemptionSpec[],
   mcsbPrincipalId: string,
-): SampleManifest {
+): Omit<SampleManifest, 'findings'> {
   const byTable = {} as Record<ArgTable, number>;
   const files = {} as SampleManifest['files'];
   const typeCounts = new Map<string, number>();

@@ -85,4 +85,10 @@ export interface SampleManifest {
   };
   subscriptions: SampleSubscription[];
   principals: Principal[];
+  /**
+   * The agentless scanner's output under `<outDir>/findings/<subscriptionId>/` (Trivy, Grype, SARIF, CycloneDX):
+   * only for subscriptions where scanning runs — not the scanner-blocked ones, nor those without Defender CSPM or
+   * Defender for Servers Plan 2.
+   */
+  findings: { directory: string; scannedSubscriptionIds: string[]; blockedSubscriptionIds: string[]; targets: number; files: number };
 }
