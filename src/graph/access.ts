@@ -105,7 +105,7 @@ export function levelFor(target: GraphNode, caps: ReadonlySet<string>, objectId?
     case 'AzurePostgreSQL':
     case 'AzureMySQL':
     case 'AzureCosmosDB':
-      return caps.has('sql.write') || caps.has('db.write') ? 'high' : undefined;
+      return caps.has('sql.write') ? 'high' : undefined;
     case 'AzureVM':
     case 'AzureVMScaleSet':
       if (caps.has('vm.runCommand') || caps.has('vm.runCommands.write') || caps.has('vm.extensions.write') || caps.has('vmss.vm.runCommand')) return 'high';
