@@ -127,14 +127,15 @@ export function levelFor(target: GraphNode, caps: ReadonlySet<string>, objectId?
   }
 }
 
-/** The principal's access to `target`, or undefined. */
-export function accessTo(graph: SecurityGraph, principal: GraphNode, target: GraphNode, scopes = new Set(containersOf(graph, target))): Access | undefined {
+/** The principal's access to `target`, or undefined. `members`: the principal and its groups, when known. */
+export function accessTo(graph: SecurityGraph, principal: GraphNode, target: GraphNode, members: ReadonlyArray<number> = principalAndGroups(graph, principal)): Access | undefined {
+  const scopes = containersOf(graph, target);
   const caps = new Set<string>();
   const via: GraphEdge[] = [];
-  for (const p of principalAndGroups(graph, principal)) {
+  for (const p of members) {
     for (const e of graph.out[p]) {
       const edge = graph.edges[e];
-      if (edge.kind !== 'hasPermissionTo' || !scopes.has(edge.to)) continue;
+      if (edge.kind !== 'hasPermissionTo' || !scopes.includes(edge.to)) continue;
       const grants = (edge.properties?.grants ?? []) as Grant[];
       let used = false;
       for (const g of grants) {
@@ -168,24 +169,29 @@ export function reachableTargets(
 ): Array<{ target: GraphNode; access: Access }> {
   const out: Array<{ target: GraphNode; access: Access }> = [];
   const seen = new Set<number>();
-  const visit = (n: number) => {
-    if (seen.has(n) || out.length >= limit) return;
+  const members = principalAndGroups(graph, principal);
+  const stack: number[] = [];
+  for (const p of members) {
+    for (const e of graph.out[p]) {
+      const edge = graph.edges[e];
+      if (edge.kind === 'hasPermissionTo') stack.push(edge.to);
+    }
+  }
+  while (stack.length > 0 && out.length < limit) {
+    const n = stack.pop()!;
+    if (seen.has(n)) continue;
     seen.add(n);
     const node = graph.nodes[n];
     if (types.has(node.type)) {
-      const access = accessTo(graph, principal, node);
+      const access = accessTo(graph, principal, node, members);
       if (access && atLeast(access.level, wanted)) out.push({ target: node, access });
     }
-    for (const e of graph.out[n]) {
-      const edge = graph.edges[e];
-      if (edge.kind === 'contains') visit(edge.to);
-    }
-  };
-  for (const p of principalAndGroups(graph, principal)) {
-    for (const e of graph.out[p]) {
-      const edge = graph.edges[e];
-      if (edge.kind === 'hasPermissionTo') visit(edge.to);
+    const children = graph.out[n];
+    for (let i = children.length - 1; i >= 0; i--) {
+      const edge = graph.edges[children[i]];
+      if (edge.kind === 'contains' && !seen.has(edge.to)) stack.push(edge.to);
     }
   }
+  out.sort((a, b) => a.target.index - b.target.index);
   return out;
 }

@@ -6,7 +6,7 @@
  * fix can remove — the input of choke-point analysis. Ids are stable: a hash of the template and the chain's keys.
  */
 import { createHash } from 'node:crypto';
-import { containersOf, principalAndGroups, reachableTargets } from './access.js';
+import { atLeast, containersOf, principalAndGroups, reachableTargets, type Access } from './access.js';
 import { expandEntityType } from './entity-types.js';
 import type { GraphEdge, GraphNode, SecurityGraph } from './model.js';
 import { RISK_LEVELS, type AttackPathTemplate, type NodeSpec, type RecommendationRef, type RiskLevel, type StepSpec } from './templates.js';
@@ -181,6 +181,15 @@ function shift(level: RiskLevel, by: number): RiskLevel {
 export function findAttackPaths(graph: SecurityGraph, templates: ReadonlyArray<AttackPathTemplate>, options: FindPathsOptions = {}): AttackPath[] {
   const out: AttackPath[] = [];
   const limit = options.maxTargetsPerEntry ?? 25;
+  // What each principal can reach, computed once for every type a permission step asks for.
+  const permissionTypes = new Set<string>();
+  for (const t of templates) for (const s of t.steps ?? []) if (s.edge === 'hasPermissionTo') for (const x of compileSpec(s.to).types) permissionTypes.add(x);
+  const reachCache = new Map<number, Array<{ target: GraphNode; access: Access }>>();
+  const reach: Reach = (principal) => {
+    let hit = reachCache.get(principal.index);
+    if (hit === undefined) reachCache.set(principal.index, (hit = reachableTargets(graph, principal, permissionTypes, 'read')));
+    return hit;
+  };
   for (const t of templates) {
     if (t.notModelled || !t.entry || !t.steps) continue;
     if (t.legacy && !options.includeLegacy) continue;
@@ -197,7 +206,7 @@ export function findAttackPaths(graph: SecurityGraph, templates: ReadonlyArray<A
           if (!route) continue;
           prefix = route;
         }
-        const tails = walk(graph, entry, steps, limit);
+        const tails = walk(graph, entry, steps, limit, reach);
         for (const tail of tails) out.push(instance(graph, t, entry, matchedInsights, prefix, tail));
       }
     }
@@ -206,15 +215,17 @@ export function findAttackPaths(graph: SecurityGraph, templates: ReadonlyArray<A
   return out.sort((a, b) => rank(b) - rank(a) || (a.templateId < b.templateId ? -1 : a.templateId > b.templateId ? 1 : 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
+type Reach = (principal: GraphNode) => ReadonlyArray<{ target: GraphNode; access: Access }>;
+
 /** All step chains from `entry` (each ends at a target), up to `limit` per entry. */
-function walk(graph: SecurityGraph, entry: GraphNode, steps: Array<{ step: StepSpec; spec: CompiledSpec }>, limit: number): Partial[] {
+function walk(graph: SecurityGraph, entry: GraphNode, steps: Array<{ step: StepSpec; spec: CompiledSpec }>, limit: number, reach: Reach): Partial[] {
   let frontier: Array<{ at: GraphNode; chain: Partial }> = [{ at: entry, chain: { nodes: [entry.index], edges: [] } }];
   for (const { step, spec } of steps) {
     const next: Array<{ at: GraphNode; chain: Partial }> = [];
     for (const { at, chain } of frontier) {
       if (step.edge === 'hasPermissionTo') {
-        for (const { target, access } of reachableTargets(graph, at, spec.types, step.access ?? 'read')) {
-          if (!spec.test(target)) continue;
+        for (const { target, access } of reach(at)) {
+          if (!spec.types.has(target.type) || !atLeast(access.level, step.access ?? 'read') || !spec.test(target)) continue;
           const via = permissionChain(graph, at, target, access.via);
           if (!via) continue;
           next.push({ at: target, chain: { nodes: [...chain.nodes, ...via.nodes], edges: [...chain.edges, ...via.edges] } });

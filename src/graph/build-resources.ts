@@ -23,9 +23,10 @@ function asRecord(v: unknown): Record<string, unknown> | undefined {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
-export function resourceNode(graph: SecurityGraph, row: ArgRow, key = canonicalKey(row.id)): GraphNode {
-  const props = asRecord(row.properties) ?? {};
-  const typeKey = row.type.toLowerCase();
+const EMPTY_PROPS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
+export function resourceNode(graph: SecurityGraph, row: ArgRow, key = canonicalKey(row.id), typeKey = row.type.toLowerCase()): GraphNode {
+  const props = asRecord(row.properties) ?? EMPTY_PROPS;
   let name = row.name;
   if (typeKey === SUB_TYPE || typeKey === MG_TYPE) name = typeof props.displayName === 'string' ? props.displayName : row.name;
   return graph.addNode({
@@ -60,9 +61,13 @@ export function containerOf(key: string, typeKey: string, row: ArgRow): string |
   }
   const p = key.lastIndexOf('/providers/');
   if (p < 0) return undefined;
-  const tail = key.slice(p + '/providers/'.length).split('/');
   // namespace/type/name → the resource's container; namespace/type/name/child/name... → the parent resource.
-  if (tail.length > 3) return key.slice(0, key.length - tail[tail.length - 1].length - tail[tail.length - 2].length - 2);
+  let slashes = 0;
+  for (let i = p + 11; i < key.length; i++) if (key.charCodeAt(i) === 47) slashes++;
+  if (slashes > 2) {
+    const last = key.lastIndexOf('/');
+    return key.slice(0, key.lastIndexOf('/', last - 1));
+  }
   const head = key.slice(0, p);
   return head === '' ? undefined : head;
 }
@@ -75,12 +80,12 @@ export function addResources(graph: SecurityGraph, rows: Iterable<ArgRow>, keep:
     if (!isEntityRow(typeKey)) continue;
     const key = canonicalKey(row.id);
     keep.set(key, row);
-    const node = resourceNode(graph, row, key);
+    const node = resourceNode(graph, row, key, typeKey);
     const parent = containerOf(key, typeKey, row);
     if (parent !== undefined) parents.push([node.index, parent]);
   }
   for (const [child, parentKey] of parents) {
     const parent = graph.node(parentKey);
-    if (parent !== undefined) graph.addEdge(parent, child, 'contains');
+    if (parent !== undefined) graph.addEdge(parent, child, 'contains', undefined, true);
   }
 }

@@ -39,44 +39,95 @@ function fixability(graph: SecurityGraph, e: PathElement): number {
   return 3;
 }
 
-/** Greedy set cover by risk weight; at most `max` picks (default: until every path is broken). */
+/**
+ * Greedy set cover by risk weight; at most `max` picks (default: until every path is broken). Lazy: an element's
+ * open weight only falls as paths break, so a heap entry is re-scored when it reaches the top and taken only if it
+ * still beats the next one — the same picks as re-scoring everything each round, in near-linear time.
+ */
 export function greedyChokePoints(graph: SecurityGraph, paths: ReadonlyArray<AttackPath>, max = Infinity): ChokePoint[] {
-  const byElement = new Map<string, { element: PathElement; paths: number[] }>();
+  const elements: Array<{ key: string; element: PathElement; paths: number[]; rank: number }> = [];
+  const byKey = new Map<string, number>();
   paths.forEach((p, i) => {
     for (const el of p.elements) {
       const k = elementKey(el);
-      let entry = byElement.get(k);
-      if (!entry) byElement.set(k, (entry = { element: el, paths: [] }));
-      if (entry.paths[entry.paths.length - 1] !== i) entry.paths.push(i);
+      let idx = byKey.get(k);
+      if (idx === undefined) {
+        byKey.set(k, (idx = elements.length));
+        elements.push({ key: k, element: el, paths: [], rank: fixability(graph, el) });
+      }
+      const list = elements[idx].paths;
+      if (list[list.length - 1] !== i) list.push(i);
     }
   });
   const broken = new Uint8Array(paths.length);
-  const picks: ChokePoint[] = [];
-  while (picks.length < max) {
-    let best: { key: string; weight: number; paths: number[]; element: PathElement; rank: number } | undefined;
-    for (const [key, { element, paths: members }] of byElement) {
-      let weight = 0;
-      const open: number[] = [];
-      for (const i of members) {
-        if (broken[i]) continue;
-        weight += RISK_WEIGHT[paths[i].riskLevel];
-        open.push(i);
-      }
-      if (weight === 0) continue;
-      if (best && weight < best.weight) continue;
-      const rank = fixability(graph, element);
-      if (
-        !best ||
-        weight > best.weight ||
-        open.length > best.paths.length ||
-        (open.length === best.paths.length && (rank < best.rank || (rank === best.rank && key < best.key)))
-      ) {
-        best = { key, weight, paths: open, element, rank };
-      }
+  const score = (idx: number): { weight: number; open: number } => {
+    let weight = 0;
+    let open = 0;
+    for (const i of elements[idx].paths) {
+      if (broken[i]) continue;
+      weight += RISK_WEIGHT[paths[i].riskLevel];
+      open++;
     }
-    if (!best) break;
-    for (const i of best.paths) broken[i] = 1;
-    picks.push({ element: best.element, label: describeElement(graph, best.element), pathIds: best.paths.map((i) => paths[i].id), weight: best.weight });
+    return { weight, open };
+  };
+  // Heap ordered by (weight desc, open desc, rank asc, key asc): the order the eager version picks in.
+  type Entry = { idx: number; weight: number; open: number };
+  const better = (a: Entry, b: Entry): boolean => {
+    if (a.weight !== b.weight) return a.weight > b.weight;
+    if (a.open !== b.open) return a.open > b.open;
+    const ea = elements[a.idx];
+    const eb = elements[b.idx];
+    if (ea.rank !== eb.rank) return ea.rank < eb.rank;
+    return ea.key < eb.key;
+  };
+  const heap: Entry[] = [];
+  const up = (i: number) => {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!better(heap[i], heap[parent])) break;
+      [heap[i], heap[parent]] = [heap[parent], heap[i]];
+      i = parent;
+    }
+  };
+  const down = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let top = i;
+      if (l < heap.length && better(heap[l], heap[top])) top = l;
+      if (r < heap.length && better(heap[r], heap[top])) top = r;
+      if (top === i) break;
+      [heap[i], heap[top]] = [heap[top], heap[i]];
+      i = top;
+    }
+  };
+  const pop = (): Entry => {
+    const top = heap[0];
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      heap[0] = last;
+      down(0);
+    }
+    return top;
+  };
+  for (let idx = 0; idx < elements.length; idx++) {
+    heap.push({ idx, ...score(idx) });
+    up(heap.length - 1);
+  }
+  const picks: ChokePoint[] = [];
+  while (picks.length < max && heap.length > 0) {
+    const top = pop();
+    const fresh = { idx: top.idx, ...score(top.idx) };
+    if (fresh.weight === 0) continue;
+    if (heap.length > 0 && (fresh.weight !== top.weight || fresh.open !== top.open) && better(heap[0], fresh)) {
+      heap.push(fresh);
+      up(heap.length - 1);
+      continue;
+    }
+    const open = elements[fresh.idx].paths.filter((i) => !broken[i]);
+    for (const i of open) broken[i] = 1;
+    const element = elements[fresh.idx].element;
+    picks.push({ element, label: describeElement(graph, element), pathIds: open.map((i) => paths[i].id), weight: fresh.weight });
   }
   return picks;
 }

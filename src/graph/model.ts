@@ -114,6 +114,21 @@ export interface NodeInput {
   tags?: Record<string, string>;
 }
 
+/** The adjacency of a node without edges (shared: a million empty arrays would cost more than the graph). */
+const NO_EDGES: number[] = Object.freeze([]) as unknown as number[];
+
+/** The insights of a node without any (shared; `SecurityGraph.addInsight` gives a node its own map). */
+class NoInsights extends Map<string, Insight> {
+  override set(): this {
+    throw new Error('insights are added with SecurityGraph.addInsight');
+  }
+}
+const NO_INSIGHTS: Map<string, Insight> = new NoInsights();
+
+const KIND_INDEX: Readonly<Record<string, number>> = Object.fromEntries(EDGE_KINDS.map((k, i) => [k, i]));
+/** Out-degree above which duplicate checks use a set instead of scanning the node's edges. */
+const HUB_DEGREE = 16;
+
 export class SecurityGraph {
   readonly nodes: GraphNode[] = [];
   readonly edges: GraphEdge[] = [];
@@ -122,7 +137,8 @@ export class SecurityGraph {
   readonly in: number[][] = [];
   private readonly byKey = new Map<string, number>();
   private readonly byType = new Map<EntityType, number[]>();
-  private readonly edgeKeys = new Set<string>();
+  /** Per hub node: `to * 16 + kind` of its edges, for duplicate checks. */
+  private readonly hubEdges = new Map<number, Set<number>>();
 
   get size(): number {
     return this.nodes.length;
@@ -143,11 +159,11 @@ export class SecurityGraph {
       resourceGroup: input.resourceGroup,
       properties: input.properties ?? {},
       tags: input.tags,
-      insights: new Map(),
+      insights: NO_INSIGHTS,
     };
     this.nodes.push(node);
-    this.out.push([]);
-    this.in.push([]);
+    this.out.push(NO_EDGES);
+    this.in.push(NO_EDGES);
     this.byKey.set(input.key, node.index);
     let list = this.byType.get(input.type);
     if (list === undefined) this.byType.set(input.type, (list = []));
@@ -168,21 +184,42 @@ export class SecurityGraph {
     return [...this.byType.keys()].sort();
   }
 
-  /** Adds an edge once per (from, to, kind); a second call merges nothing and returns the first edge. */
-  addEdge(from: GraphNode | number, to: GraphNode | number, kind: EdgeKind, properties?: Record<string, unknown>): GraphEdge {
+  /**
+   * Adds an edge once per (from, to, kind); a second call returns the first edge. `unique` skips the check for
+   * callers that cannot add the same edge twice (the tree's `contains`).
+   */
+  addEdge(from: GraphNode | number, to: GraphNode | number, kind: EdgeKind, properties?: Record<string, unknown>, unique = false): GraphEdge {
     const f = typeof from === 'number' ? from : from.index;
     const t = typeof to === 'number' ? to : to.index;
-    const dedupe = `${f}|${t}|${kind}`;
-    if (this.edgeKeys.has(dedupe)) return this.edges[this.out[f].find((e) => this.edges[e].to === t && this.edges[e].kind === kind)!];
-    this.edgeKeys.add(dedupe);
+    const k = KIND_INDEX[kind];
+    const out = this.out[f];
+    if (!unique) {
+      const hub = this.hubEdges.get(f);
+      if (hub !== undefined) {
+        if (hub.has(t * 16 + k)) return this.edges[out.find((e) => this.edges[e].to === t && this.edges[e].kind === kind)!];
+      } else {
+        for (let i = 0; i < out.length; i++) {
+          const e = this.edges[out[i]];
+          if (e.to === t && e.kind === kind) return e;
+        }
+      }
+    }
     const edge: GraphEdge = { index: this.edges.length, from: f, to: t, kind, properties };
     this.edges.push(edge);
-    this.out[f].push(edge.index);
-    this.in[t].push(edge.index);
+    if (out === NO_EDGES) this.out[f] = [edge.index];
+    else out.push(edge.index);
+    const inList = this.in[t];
+    if (inList === NO_EDGES) this.in[t] = [edge.index];
+    else inList.push(edge.index);
+    const list = this.out[f];
+    const hub = this.hubEdges.get(f);
+    if (hub !== undefined) hub.add(t * 16 + k);
+    else if (list.length > HUB_DEGREE) this.hubEdges.set(f, new Set(list.map((e) => this.edges[e].to * 16 + KIND_INDEX[this.edges[e].kind])));
     return edge;
   }
 
   addInsight(node: GraphNode, id: string, value?: unknown): void {
+    if (node.insights === NO_INSIGHTS) (node as { insights: Map<string, Insight> }).insights = new Map();
     node.insights.set(id, value === undefined ? { id } : { id, value });
   }
 

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArgRow } from '../../src/core/index.js';
 import { generateSample, loadEstate, type SampleManifest } from '../../src/estate/index.js';
 import { readFindingsFile, type Finding } from '../../src/findings/index.js';
-import { buildGraph, findAttackPaths, loadAttackPathTemplates, type AttackPath, type GraphBuild } from '../../src/graph/index.js';
+import { RISK_WEIGHT, buildGraph, elementKey, findAttackPaths, greedyChokePoints, loadAttackPathTemplates, type AttackPath, type GraphBuild } from '../../src/graph/index.js';
 import { readdirSync, statSync } from 'node:fs';
 
 let dir: string;
@@ -84,5 +84,32 @@ describe('attack paths on the sample estate', () => {
     for (let i = 1; i < paths.length; i++) expect(order.indexOf(paths[i - 1].riskLevel)).toBeLessThanOrEqual(order.indexOf(paths[i].riskLevel));
     expect(new Set(paths.map((p) => p.id)).size).toBe(paths.length);
     expect(findAttackPaths(build.graph, loadAttackPathTemplates()).map((p) => p.id)).toEqual(paths.map((p) => p.id));
+  });
+
+  it('picks, lazily, at every round an element of the largest open risk weight (what re-scoring everything gives)', () => {
+    const lazy = greedyChokePoints(build.graph, legacy);
+    const members = new Map<string, number[]>();
+    legacy.forEach((p, i) => {
+      for (const el of p.elements) {
+        const k = elementKey(el);
+        const list = members.get(k) ?? [];
+        if (list[list.length - 1] !== i) list.push(i);
+        members.set(k, list);
+      }
+    });
+    const byId = new Map(legacy.map((p, i) => [p.id, i]));
+    const broken = new Set<number>();
+    for (const pick of lazy) {
+      let best = 0;
+      for (const list of members.values()) {
+        const w = list.filter((i) => !broken.has(i)).reduce((s, i) => s + RISK_WEIGHT[legacy[i].riskLevel], 0);
+        if (w > best) best = w;
+      }
+      expect(pick.weight).toBe(best);
+      const open = members.get(elementKey(pick.element))!.filter((i) => !broken.has(i));
+      expect(pick.pathIds.map((id) => byId.get(id)).sort((a, b) => a! - b!)).toEqual(open);
+      for (const i of open) broken.add(i);
+    }
+    expect(broken.size).toBe(legacy.length);
   });
 });
