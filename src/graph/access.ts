@@ -158,40 +158,58 @@ export function atLeast(level: AccessLevel | undefined, wanted: AccessLevel): bo
 
 /**
  * Resources of the given types the principal reaches with at least `wanted` access: every scope it (or a group of
- * it) holds a role on, walked down `contains`. Access-policy vaults are found through their policies too.
+ * it) holds a role on, walked down `contains` once, with the capabilities of the grants above each node accumulated
+ * on the way (so a subscription-wide role costs one walk, not one permission lookup per resource). Access-policy
+ * vaults are found through their policies too. At most `perType` targets of each entity type (in tree order).
  */
 export function reachableTargets(
   graph: SecurityGraph,
   principal: GraphNode,
   types: ReadonlySet<string>,
   wanted: AccessLevel,
-  limit = Infinity,
+  perType = Infinity,
 ): Array<{ target: GraphNode; access: Access }> {
-  const out: Array<{ target: GraphNode; access: Access }> = [];
-  const seen = new Set<number>();
   const members = principalAndGroups(graph, principal);
-  const stack: number[] = [];
+  // Grants by scope node.
+  const grants = new Map<number, { caps: string[]; edges: GraphEdge[] }>();
   for (const p of members) {
     for (const e of graph.out[p]) {
       const edge = graph.edges[e];
-      if (edge.kind === 'hasPermissionTo') stack.push(edge.to);
+      if (edge.kind !== 'hasPermissionTo') continue;
+      let g = grants.get(edge.to);
+      if (!g) grants.set(edge.to, (g = { caps: [], edges: [] }));
+      for (const grant of (edge.properties?.grants ?? []) as Grant[]) if (!grant.conditional) g.caps.push(...grant.capabilities);
+      g.edges.push(edge);
     }
   }
-  while (stack.length > 0 && out.length < limit) {
-    const n = stack.pop()!;
-    if (seen.has(n)) continue;
-    seen.add(n);
-    const node = graph.nodes[n];
-    if (types.has(node.type)) {
-      const access = accessTo(graph, principal, node, members);
-      if (access && atLeast(access.level, wanted)) out.push({ target: node, access });
+  if (grants.size === 0) return [];
+  const objectId = typeof principal.properties.objectId === 'string' ? principal.properties.objectId : typeof principal.properties.principalId === 'string' ? principal.properties.principalId : undefined;
+  // Walk from the scopes no other granted scope contains.
+  const roots = [...grants.keys()].filter((n) => !containersOf(graph, graph.nodes[n]).slice(1).some((a) => grants.has(a))).sort((a, b) => a - b);
+  const out: Array<{ target: GraphNode; access: Access }> = [];
+  const counts = new Map<string, number>();
+  const visit = (root: number) => {
+    const stack: Array<{ n: number; caps: ReadonlySet<string>; via: GraphEdge[] }> = [{ n: root, caps: new Set(), via: [] }];
+    while (stack.length > 0) {
+      const { n, caps: inherited, via: inheritedVia } = stack.pop()!;
+      const own = grants.get(n);
+      const caps = own ? new Set([...inherited, ...own.caps]) : inherited;
+      const via = own ? [...inheritedVia, ...own.edges] : inheritedVia;
+      const node = graph.nodes[n];
+      if (types.has(node.type) && (counts.get(node.type) ?? 0) < perType) {
+        const level = levelFor(node, caps, objectId);
+        if (level !== undefined && atLeast(level, wanted)) {
+          out.push({ target: node, access: { level, capabilities: [...caps].sort(), via } });
+          counts.set(node.type, (counts.get(node.type) ?? 0) + 1);
+        }
+      }
+      const children = graph.out[n];
+      for (let i = children.length - 1; i >= 0; i--) {
+        const edge = graph.edges[children[i]];
+        if (edge.kind === 'contains') stack.push({ n: edge.to, caps, via });
+      }
     }
-    const children = graph.out[n];
-    for (let i = children.length - 1; i >= 0; i--) {
-      const edge = graph.edges[children[i]];
-      if (edge.kind === 'contains' && !seen.has(edge.to)) stack.push(edge.to);
-    }
-  }
-  out.sort((a, b) => a.target.index - b.target.index);
+  };
+  for (const r of roots) visit(r);
   return out;
 }

@@ -59,9 +59,19 @@ function parseInsight(spec: string): { name: string; key?: string; value?: strin
   return { name: m[1], key: m[2], value: m[3] };
 }
 
-function hasInsight(node: GraphNode, spec: string): string | undefined {
-  for (const alt of spec.split('|')) {
-    const { name, key, value } = parseInsight(alt);
+interface InsightAlt {
+  name: string;
+  key?: string;
+  value?: string;
+}
+
+/** `a|b(key=value)` → its alternatives, parsed once. */
+function compileInsight(spec: string): InsightAlt[] {
+  return spec.split('|').map(parseInsight);
+}
+
+function hasInsight(node: GraphNode, alts: ReadonlyArray<InsightAlt>): string | undefined {
+  for (const { name, key, value } of alts) {
     const insight = node.insights.get(name);
     if (!insight) continue;
     if (key !== undefined) {
@@ -75,29 +85,58 @@ function hasInsight(node: GraphNode, spec: string): string | undefined {
 
 interface CompiledSpec {
   types: Set<string>;
+  /** The alternatives of the first required insight (candidates can be read from the insight index), if any. */
+  first?: ReadonlyArray<InsightAlt>;
   test: (node: GraphNode) => string[] | undefined;
 }
 
 function compileSpec(spec: NodeSpec): CompiledSpec {
   const types = new Set(spec.types.flatMap((t) => [...expandEntityType(t)]));
+  const required = (spec.insights ?? []).map(compileInsight);
+  const excluded = (spec.notInsights ?? []).map(compileInsight);
+  const where = Object.entries(spec.where ?? {}).map(([k, values]) => [k, values.map((v) => v.toLowerCase())] as const);
   return {
     types,
+    first: required[0],
     test: (node) => {
       if (!types.has(node.type)) return undefined;
+      if (node.insights.size === 0 && required.length > 0) return undefined;
       const matched: string[] = [];
-      for (const s of spec.insights ?? []) {
-        const hit = hasInsight(node, s);
+      for (const alts of required) {
+        const hit = hasInsight(node, alts);
         if (hit === undefined) return undefined;
         matched.push(hit);
       }
-      for (const s of spec.notInsights ?? []) if (hasInsight(node, s) !== undefined) return undefined;
-      for (const [k, values] of Object.entries(spec.where ?? {})) {
+      for (const alts of excluded) if (hasInsight(node, alts) !== undefined) return undefined;
+      for (const [k, values] of where) {
         const v = node.properties[k];
-        if (typeof v !== 'string' || !values.some((x) => x.toLowerCase() === v.toLowerCase())) return undefined;
+        if (typeof v !== 'string' || !values.includes(v.toLowerCase())) return undefined;
       }
       return matched;
     },
   };
+}
+
+/** Nodes by insight id, built once per graph and search. */
+function insightIndex(graph: SecurityGraph): Map<string, number[]> {
+  const index = new Map<string, number[]>();
+  for (const node of graph.nodes) {
+    if (node.insights.size === 0) continue;
+    for (const id of node.insights.keys()) {
+      let list = index.get(id);
+      if (!list) index.set(id, (list = []));
+      list.push(node.index);
+    }
+  }
+  return index;
+}
+
+/** Entry candidates: the nodes carrying the first required insight (any alternative), else every node of the types. */
+function candidates(graph: SecurityGraph, spec: CompiledSpec, index: Map<string, number[]>): Iterable<GraphNode> {
+  if (!spec.first) return [...spec.types].flatMap((t) => graph.nodesOfType(t as GraphNode['type']));
+  const set = new Set<number>();
+  for (const alt of spec.first) for (const n of index.get(alt.name) ?? []) set.add(n);
+  return [...set].sort((a, b) => a - b).map((n) => graph.nodes[n]);
 }
 
 interface Partial {
@@ -185,9 +224,11 @@ export function findAttackPaths(graph: SecurityGraph, templates: ReadonlyArray<A
   const permissionTypes = new Set<string>();
   for (const t of templates) for (const s of t.steps ?? []) if (s.edge === 'hasPermissionTo') for (const x of compileSpec(s.to).types) permissionTypes.add(x);
   const reachCache = new Map<number, Array<{ target: GraphNode; access: Access }>>();
+  const index = insightIndex(graph);
+  const routes = new Map<number, Partial | null>();
   const reach: Reach = (principal) => {
     let hit = reachCache.get(principal.index);
-    if (hit === undefined) reachCache.set(principal.index, (hit = reachableTargets(graph, principal, permissionTypes, 'read')));
+    if (hit === undefined) reachCache.set(principal.index, (hit = reachableTargets(graph, principal, permissionTypes, 'read', limit * 8)));
     return hit;
   };
   for (const t of templates) {
@@ -196,19 +237,19 @@ export function findAttackPaths(graph: SecurityGraph, templates: ReadonlyArray<A
     if (options.templates && !options.templates.includes(t.id)) continue;
     const entrySpec = compileSpec(t.entry);
     const steps = t.steps.map((s) => ({ step: s, spec: compileSpec(s.to) }));
-    for (const type of entrySpec.types) {
-      for (const entry of graph.nodesOfType(type as GraphNode['type'])) {
-        const matchedInsights = entrySpec.test(entry);
-        if (!matchedInsights) continue;
-        let prefix: Partial = { nodes: [], edges: [] };
-        if (t.internetExposedEntry) {
-          const route = internetRoute(graph, entry);
-          if (!route) continue;
-          prefix = route;
-        }
-        const tails = walk(graph, entry, steps, limit, reach);
-        for (const tail of tails) out.push(instance(graph, t, entry, matchedInsights, prefix, tail));
+    for (const entry of candidates(graph, entrySpec, index)) {
+      const matchedInsights = entrySpec.test(entry);
+      if (!matchedInsights) continue;
+      const tails = walk(graph, entry, steps, limit, reach);
+      if (tails.length === 0) continue;
+      let prefix: Partial = { nodes: [], edges: [] };
+      if (t.internetExposedEntry) {
+        let route = routes.get(entry.index);
+        if (route === undefined) routes.set(entry.index, (route = internetRoute(graph, entry) ?? null));
+        if (route === null) continue;
+        prefix = route;
       }
+      for (const tail of tails) out.push(instance(graph, t, entry, matchedInsights, prefix, tail));
     }
   }
   const rank = (p: AttackPath) => RISK_LEVELS.indexOf(p.riskLevel);

@@ -194,15 +194,12 @@ export class SecurityGraph {
     const k = KIND_INDEX[kind];
     const out = this.out[f];
     if (!unique) {
-      const hub = this.hubEdges.get(f);
-      if (hub !== undefined) {
-        if (hub.has(t * 16 + k)) return this.edges[out.find((e) => this.edges[e].to === t && this.edges[e].kind === kind)!];
-      } else {
+      if (out.length <= HUB_DEGREE) {
         for (let i = 0; i < out.length; i++) {
           const e = this.edges[out[i]];
           if (e.to === t && e.kind === kind) return e;
         }
-      }
+      } else if (this.hubEdges.get(f)!.has(t * 16 + k)) return this.edges[out.find((e) => this.edges[e].to === t && this.edges[e].kind === kind)!];
     }
     const edge: GraphEdge = { index: this.edges.length, from: f, to: t, kind, properties };
     this.edges.push(edge);
@@ -211,10 +208,11 @@ export class SecurityGraph {
     const inList = this.in[t];
     if (inList === NO_EDGES) this.in[t] = [edge.index];
     else inList.push(edge.index);
+    // Hubs keep a set of their checked edges (edges added with `unique` are never checked against: callers add
+    // those kinds only that way).
     const list = this.out[f];
-    const hub = this.hubEdges.get(f);
-    if (hub !== undefined) hub.add(t * 16 + k);
-    else if (list.length > HUB_DEGREE) this.hubEdges.set(f, new Set(list.map((e) => this.edges[e].to * 16 + KIND_INDEX[this.edges[e].kind])));
+    if (list.length === HUB_DEGREE + 1) this.hubEdges.set(f, new Set(list.map((e) => this.edges[e].to * 16 + KIND_INDEX[this.edges[e].kind])));
+    else if (!unique && list.length > HUB_DEGREE + 1) this.hubEdges.get(f)!.add(t * 16 + k);
     return edge;
   }
 
