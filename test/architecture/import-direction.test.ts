@@ -14,9 +14,11 @@ const ALLOWED: Record<string, string[]> = {
   protection: ['core', 'estate', 'catalog'],
   store: ['core'],
   program: ['core', 'estate', 'catalog', 'policy', 'posture', 'graph', 'findings', 'protection', 'store'],
-  api: ['core', 'estate', 'catalog', 'policy', 'posture', 'graph', 'findings', 'protection', 'store', 'program'],
-  cli: ['core', 'estate', 'catalog', 'policy', 'posture', 'graph', 'findings', 'protection', 'store', 'program', 'api'],
-  bench: ['core', 'estate', 'catalog', 'policy', 'posture', 'graph', 'findings', 'protection', 'store', 'program', 'api', 'cli'],
+  // Not in DESIGN.md's table: the evaluated estate over the store, shared by the CLI and the API server.
+  service: ['core', 'estate', 'catalog', 'policy', 'posture', 'graph', 'findings', 'protection', 'store', 'program'],
+  api: ['core', 'estate', 'catalog', 'policy', 'posture', 'graph', 'findings', 'protection', 'store', 'program', 'service'],
+  cli: ['core', 'estate', 'catalog', 'policy', 'posture', 'graph', 'findings', 'protection', 'store', 'program', 'service', 'api'],
+  bench: ['core', 'estate', 'catalog', 'policy', 'posture', 'graph', 'findings', 'protection', 'store', 'program', 'service', 'api', 'cli'],
 };
 
 const SRC = join(import.meta.dirname, '..', '..', 'src');

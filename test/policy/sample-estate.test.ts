@@ -3,7 +3,7 @@
  *
  * A small sample (12 subscriptions, ~1,500 resource rows, seed 'policy-acceptance' — small, yet holding every
  * resource type the full-size sample has) is generated, loaded and scanned the way `palisade policy ...` does it
- * (src/cli/policy-session.ts: every table but policyresources as resources; assignments, exemptions and custom
+ * (src/service/policy-session.ts: every table but policyresources as resources; assignments, exemptions and custom
  * definitions from policyresources; built-ins and aliases from the shipped catalog; the management-group tree as the
  * hierarchy), with the clock at the sample's base time. Then:
  *  (a) every one of the 223 MCSB references is accounted for: it produced states, or it is counted under a stated

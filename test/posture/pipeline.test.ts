@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandContext } from '../../src/cli/context.js';
-import { PostureSession } from '../../src/cli/posture-session.js';
+import { PostureSession } from '../../src/service/index.js';
 import { canonicalKey, type ArgRow } from '../../src/core/index.js';
 import { postureSummary, runPosture } from '../../src/posture/index.js';
 import { openStore } from '../../src/store/index.js';

@@ -3,11 +3,10 @@ import { Command } from 'commander';
 import { PalisadeError, formatLocation, type ErrorDetail } from '../../core/index.js';
 import { DEFAULT_CATALOG_DIR, diffCatalog, importCatalog, loadCatalog, writeCatalog } from '../../catalog/index.js';
 import type { Run } from '../run.js';
+import { catalogDir } from '../../service/index.js';
 
 /** The catalog directory the CLI reads: `$PALISADE_CATALOG` or the package's `catalog/`. */
-export function catalogDir(env: NodeJS.ProcessEnv): string {
-  return env.PALISADE_CATALOG ? resolve(env.PALISADE_CATALOG) : DEFAULT_CATALOG_DIR;
-}
+export { catalogDir };
 
 const MAX_LISTED = 50;
 

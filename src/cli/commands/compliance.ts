@@ -11,7 +11,7 @@ import { htmlToPdf } from '../pdf.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PalisadeError } from '../../core/index.js';
 import { complianceEvidence, evidenceCsv, evidenceHtml, evidenceJson, type ComplianceEvidence } from '../../posture/index.js';
-import { PostureSession } from '../posture-session.js';
+import { PostureSession } from '../../service/index.js';
 import type { Run } from '../run.js';
 import { postureScope } from './security-common.js';
 import { standardNamed } from './security-regulatory.js';

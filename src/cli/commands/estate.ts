@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { DIRECTORY_COLLECTION, FINDINGS_COLLECTION } from '../graph-session.js';
+import { DIRECTORY_COLLECTION, FINDINGS_COLLECTION } from '../../service/index.js';
 import { importFindings } from './findings.js';
 import { loadEstate, summarizeInventory, CONTAINER_TYPES } from '../../estate/index.js';
 import type { CommandContext } from '../context.js';

@@ -10,7 +10,7 @@ import { PalisadeError, canonicalKey } from '../../core/index.js';
 import { FINDINGS_FORMATS, readFindingsFile, type Finding, type FindingsFormat, type FindingsReport } from '../../findings/index.js';
 import type { Store } from '../../store/index.js';
 import type { CommandContext } from '../context.js';
-import { FINDINGS_COLLECTION, storedFindings, type StoredFindings } from '../graph-session.js';
+import { FINDINGS_COLLECTION, storedFindings, type StoredFindings } from '../../service/index.js';
 import type { Run } from '../run.js';
 
 /** Resource types a scanner reports on (and the registries images map through). */

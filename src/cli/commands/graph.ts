@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import type { Run } from '../run.js';
-import { GraphSession } from '../graph-session.js';
+import { GraphSession } from '../../service/index.js';
 
 export function graphCommand(run: Run): Command {
   const cmd = new Command('graph').description('The cloud security graph: statistics, explorer queries and templates, export.');

@@ -18,7 +18,7 @@ import { PalisadeError, ResourceId, canonicalKey, ids, type ArgRow } from '../..
 import type { PolicyResource } from '../../catalog/index.js';
 import { resolveAssignment, normalizeAssignment, PolicyCompiler, parameterTypeMatches } from '../../policy/index.js';
 import type { CommandContext } from '../context.js';
-import { ASSIGNMENT_TYPE, PolicySession, findPolicyRow, flattenPolicyRow, guidFrom, type PolicyRow } from '../policy-session.js';
+import { ASSIGNMENT_TYPE, PolicySession, findPolicyRow, flattenPolicyRow, guidFrom, type PolicyRow } from '../../service/index.js';
 import type { Run } from '../run.js';
 import { readJsonArgument } from './policy-definitions.js';
 import { resolveSubscription } from './resource.js';

@@ -11,7 +11,7 @@ import { Command, Option } from 'commander';
 import { PalisadeError, canonicalKey, type ArgRow } from '../../core/index.js';
 import { normalizeAssignment, resolveAssignment } from '../../policy/index.js';
 import type { CommandContext } from '../context.js';
-import { EXEMPTION_TYPE, PolicySession, findPolicyRow, flattenPolicyRow, type PolicyRow } from '../policy-session.js';
+import { EXEMPTION_TYPE, PolicySession, findPolicyRow, flattenPolicyRow, type PolicyRow } from '../../service/index.js';
 import type { Run } from '../run.js';
 import { readJsonArgument } from './policy-definitions.js';
 import { scopeArgument } from './policy-assignments.js';

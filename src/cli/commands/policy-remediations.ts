@@ -14,7 +14,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { PalisadeError, ResourceId, canonicalKey, type ArgRow } from '../../core/index.js';
 import { createRemediation, normalizeAssignment, type RemediationChange, type RemediationRecord } from '../../policy/index.js';
 import type { CommandContext } from '../context.js';
-import { PolicySession } from '../policy-session.js';
+import { PolicySession } from '../../service/index.js';
 import type { Run } from '../run.js';
 import { referenceEffects, scopeArgument } from './policy-assignments.js';
 

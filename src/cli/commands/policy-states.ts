@@ -14,7 +14,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { PalisadeError, ResourceId, canonicalKey, ids } from '../../core/index.js';
 import { summarizeStates, type PolicyStateRecord, type PolicyStatesSummary } from '../../policy/index.js';
 import type { CommandContext } from '../context.js';
-import { PolicySession } from '../policy-session.js';
+import { PolicySession } from '../../service/index.js';
 import type { Run } from '../run.js';
 import { resolveSubscription } from './resource.js';
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { PalisadeError, safeJsonParse } from '../../core/index.js';
 import { runPolicyTests, type CorpusSkip } from '../../policy/index.js';
-import { clockFrom } from '../policy-session.js';
+import { clockFrom } from '../../service/index.js';
 import type { Run } from '../run.js';
 
 function readSkips(path: string): CorpusSkip[] {

@@ -8,7 +8,7 @@
 import { Command, Option } from 'commander';
 import { canonicalKey } from '../../core/index.js';
 import { denyWhatIf } from '../../policy/index.js';
-import { PolicySession } from '../policy-session.js';
+import { PolicySession } from '../../service/index.js';
 import type { Run } from '../run.js';
 
 interface WhatIfOptions {

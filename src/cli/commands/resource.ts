@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { PalisadeError, ResourceId, canonicalKey } from '../../core/index.js';
 import { toGenericResource } from '../../estate/index.js';
 import type { Run } from '../run.js';
+import { resolveSubscription } from '../../service/index.js';
 
 export function resourceCommands(run: Run): Command {
   const resource = new Command('resource').description('Manage Azure resources (read from the imported estate).');
@@ -90,17 +91,4 @@ function splitTag(tag: string): [string, string | undefined] {
 }
 
 /** Accepts a subscription id or display name, as az's --subscription does. */
-export async function resolveSubscription(ctx: import('../context.js').CommandContext, nameOrId: string): Promise<string> {
-  const store = await ctx.store();
-  const subs = await store.listResources({ types: ['microsoft.resources/subscriptions'] });
-  const match = subs.find(
-    (s) => (s.subscriptionId ?? '').toLowerCase() === nameOrId.toLowerCase() || s.name.toLowerCase() === nameOrId.toLowerCase(),
-  );
-  if (!match) {
-    throw new PalisadeError('SubscriptionNotFound', `Subscription '${nameOrId}' not found. Check the spelling, or run 'palisade account list'.`, {
-      kind: 'notFound',
-      target: nameOrId,
-    });
-  }
-  return match.subscriptionId ?? match.name;
-}
+export { resolveSubscription };

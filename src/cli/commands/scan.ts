@@ -7,7 +7,7 @@
 import { Command } from 'commander';
 import { postureSnapshotBody, postureSummary, type PostureSummary } from '../../posture/index.js';
 import type { CommandContext } from '../context.js';
-import { PostureSession } from '../posture-session.js';
+import { PostureSession } from '../../service/index.js';
 import type { Run } from '../run.js';
 
 export interface ScanOutput extends PostureSummary {

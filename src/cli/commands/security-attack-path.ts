@@ -8,7 +8,7 @@ import { PalisadeError, canonicalKey } from '../../core/index.js';
 import { ManagementGroupTree } from '../../estate/index.js';
 import { RISK_LEVELS, greedyChokePoints, targetChokePoints, toArmAttackPath, type AttackPath } from '../../graph/index.js';
 import type { CommandContext } from '../context.js';
-import { GraphSession } from '../graph-session.js';
+import { GraphSession } from '../../service/index.js';
 import type { Run } from '../run.js';
 import { resolveSubscription } from './resource.js';
 import { emitList } from './security-common.js';

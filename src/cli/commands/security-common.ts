@@ -1,7 +1,7 @@
 /** Shared helpers of the `palisade security ...` commands: list output and the scope a command is about. */
 import { PalisadeError } from '../../core/index.js';
 import type { CommandContext } from '../context.js';
-import { commandSubscription, managementGroupId, type PostureSession } from '../posture-session.js';
+import { commandSubscription, managementGroupId, type PostureSession } from '../../service/index.js';
 
 /** A list as the ARM page `{value}` (items alone for table/tsv output without --query). */
 export function emitList(ctx: CommandContext, items: unknown[]): void {

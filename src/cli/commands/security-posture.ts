@@ -27,8 +27,8 @@ import {
 } from '../../posture/index.js';
 import { loadPostureCatalog } from '../../catalog/index.js';
 import type { CommandContext } from '../context.js';
-import { PostureSession } from '../posture-session.js';
-import { GraphSession } from '../graph-session.js';
+import { PostureSession } from '../../service/index.js';
+import { GraphSession } from '../../service/index.js';
 import { exposureProvider } from '../../graph/index.js';
 import type { Run } from '../run.js';
 import { catalogDir } from './catalog.js';

@@ -20,8 +20,8 @@ import {
   validatePricingUpdate,
 } from '../../posture/index.js';
 import type { CommandContext } from '../context.js';
-import { clockFrom } from '../policy-session.js';
-import { commandSubscription, estateSubscriptions, managementGroupId, pricingRows, writePricingRow } from '../posture-session.js';
+import { clockFrom } from '../../service/index.js';
+import { commandSubscription, estateSubscriptions, managementGroupId, pricingRows, writePricingRow } from '../../service/index.js';
 import type { Run } from '../run.js';
 import { PalisadeError, isWithin } from '../../core/index.js';
 import { ManagementGroupTree } from '../../estate/index.js';

@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { PalisadeError } from '../../core/index.js';
 import { toArmComplianceAssessment, toArmComplianceControl, toArmComplianceStandard, type ComplianceControlResult, type ComplianceStandardResult } from '../../posture/index.js';
 import type { CommandContext } from '../context.js';
-import { PostureSession } from '../posture-session.js';
+import { PostureSession } from '../../service/index.js';
 import type { Run } from '../run.js';
 import { emitList, postureScope } from './security-common.js';
 

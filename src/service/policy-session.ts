@@ -16,8 +16,8 @@ import { loadCatalog, normalizePolicyResource, type CatalogIssue, type PolicyCat
 import { ManagementGroupTree, defaultTableForType } from '../estate/index.js';
 import { PolicyScanner, ScopeChains, type ArmResource, type DefinitionSource, type PolicyAssignment, type PolicyExemption, type ScanResult } from '../policy/index.js';
 import type { Store, StoredResource } from '../store/index.js';
-import type { CommandContext } from './context.js';
-import { catalogDir } from './commands/catalog.js';
+import { catalogDir, type ServiceContext } from './context.js';
+
 
 export const ASSIGNMENT_TYPE = 'Microsoft.Authorization/policyAssignments';
 export const EXEMPTION_TYPE = 'Microsoft.Authorization/policyExemptions';
@@ -75,7 +75,7 @@ export class PolicySession {
   private scanValue?: ScanResult;
 
   private constructor(
-    readonly ctx: CommandContext,
+    readonly ctx: ServiceContext,
     readonly store: Store,
     readonly tree: ManagementGroupTree,
     readonly containers: Map<string, ArgRow>,
@@ -84,7 +84,7 @@ export class PolicySession {
     this.clock = clockFrom(ctx.io.env);
   }
 
-  static async open(ctx: CommandContext): Promise<PolicySession> {
+  static async open(ctx: ServiceContext): Promise<PolicySession> {
     const store = await ctx.store();
     const rows = await store.listResources({ tables: ['resourcecontainers'] });
     const containers = new Map(rows.map((r) => [r.key, r.row]));

@@ -7,9 +7,9 @@
 import { PalisadeError, canonicalKey, fixedClock, type ArgRow, type Clock } from '../core/index.js';
 import { isSetDefinition, loadPostureCatalog, type PolicyDefinitionResource, type PolicyResource, type PolicySetDefinitionResource, type PostureCatalog } from '../catalog/index.js';
 import { PRICING_TYPE, runPosture, type ExposureProvider, type PostureRun } from '../posture/index.js';
-import type { CommandContext } from './context.js';
-import { catalogDir } from './commands/catalog.js';
-import { resolveSubscription } from './commands/resource.js';
+import { catalogDir, resolveSubscription, type ServiceContext } from './context.js';
+
+
 import { PolicySession, clockFrom } from './policy-session.js';
 
 export interface EstateSubscription {
@@ -19,7 +19,7 @@ export interface EstateSubscription {
 }
 
 /** The subscriptions of the estate, by display name. */
-export async function estateSubscriptions(ctx: CommandContext): Promise<EstateSubscription[]> {
+export async function estateSubscriptions(ctx: ServiceContext): Promise<EstateSubscription[]> {
   const store = await ctx.store();
   const rows = await store.listResources({ types: ['microsoft.resources/subscriptions'] });
   return rows
@@ -35,7 +35,7 @@ export async function estateSubscriptions(ctx: CommandContext): Promise<EstateSu
  * The subscription a command is about: `--subscription` (id or name), else `$PALISADE_SUBSCRIPTION` (az's default
  * subscription), else the estate's only subscription. Several subscriptions and none chosen → SubscriptionRequired.
  */
-export async function commandSubscription(ctx: CommandContext): Promise<EstateSubscription> {
+export async function commandSubscription(ctx: ServiceContext): Promise<EstateSubscription> {
   const wanted = ctx.options.subscription ?? ctx.io.env.PALISADE_SUBSCRIPTION;
   const subs = await estateSubscriptions(ctx);
   if (wanted) {
@@ -58,7 +58,7 @@ export function managementGroupId(name: string): string {
 }
 
 /** A `--at` / `$PALISADE_NOW` clock. */
-export function clockAt(ctx: CommandContext, at?: string): Clock {
+export function clockAt(ctx: ServiceContext, at?: string): Clock {
   if (at === undefined) return clockFrom(ctx.io.env);
   try {
     return fixedClock(at);
@@ -77,14 +77,14 @@ export interface PostureSessionOptions {
 /** An evaluated estate and its posture. */
 export class PostureSession {
   private constructor(
-    readonly ctx: CommandContext,
+    readonly ctx: ServiceContext,
     readonly policy: PolicySession,
     readonly catalog: PostureCatalog,
     readonly run: PostureRun,
     readonly timings: Record<string, number>,
   ) {}
 
-  static async open(ctx: CommandContext, options: PostureSessionOptions = {}): Promise<PostureSession> {
+  static async open(ctx: ServiceContext, options: PostureSessionOptions = {}): Promise<PostureSession> {
     const timings: Record<string, number> = {};
     let t = performance.now();
     const policy = await PolicySession.open(ctx);
@@ -119,14 +119,14 @@ export class PostureSession {
 }
 
 /** Pricing rows (`securityresources`, `microsoft.security/pricings`) of one subscription, or of the estate. */
-export async function pricingRows(ctx: CommandContext, subscriptionId?: string): Promise<ArgRow[]> {
+export async function pricingRows(ctx: ServiceContext, subscriptionId?: string): Promise<ArgRow[]> {
   const store = await ctx.store();
   const rows = await store.listResources({ types: [PRICING_TYPE.toLowerCase()], subscriptionId });
   return rows.map((r) => r.row);
 }
 
 /** Writes one pricing row with a merge import (the policy session's write path: same as `policy ... create`). */
-export async function writePricingRow(ctx: CommandContext, row: ArgRow, source: string): Promise<void> {
+export async function writePricingRow(ctx: ServiceContext, row: ArgRow, source: string): Promise<void> {
   const policy = await PolicySession.open(ctx);
   await policy.writeRows([row], source, new Map([[canonicalKey(row.id), 'securityresources']]));
 }

@@ -14,7 +14,7 @@ import {
   type GraphBuild,
 } from '../graph/index.js';
 import type { Store } from '../store/index.js';
-import type { CommandContext } from './context.js';
+import { type ServiceContext } from './context.js';
 
 export const FINDINGS_COLLECTION = 'findings';
 export const DIRECTORY_COLLECTION = 'directory';
@@ -47,14 +47,14 @@ export class GraphSession {
   private pathsValue?: AttackPath[];
 
   private constructor(
-    readonly ctx: CommandContext,
+    readonly ctx: ServiceContext,
     readonly build: GraphBuild,
     readonly templates: AttackPathTemplate[],
     readonly tenantId: string | null,
     readonly timings: Record<string, number>,
   ) {}
 
-  static async open(ctx: CommandContext): Promise<GraphSession> {
+  static async open(ctx: ServiceContext): Promise<GraphSession> {
     const store = await ctx.store();
     const timings: Record<string, number> = {};
     let t = performance.now();
