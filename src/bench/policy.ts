@@ -17,16 +17,11 @@
  * shared); BENCH_LIST=1 also times listing every state in PolicyInsights shape; BENCH_PROFILE=file.cpuprofile
  * writes a CPU profile of the first full scan.
  */
-import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
-import { Session } from 'node:inspector/promises';
-import { writeFileSync } from 'node:fs';
 import { baselineParse, ensureSample as ensureCachedSample, estateFiles as cachedEstateFiles, sampleDir } from './sample-cache.js';
+import { cpuSeconds, fmt, line, loadPolicyEstate, mcsbScanner, percentile, relaunchWithHeap, startProfile } from './policy-scan.js';
 import { loadCatalog } from '../catalog/index.js';
-import { fixedClock } from '../core/index.js';
-import { loadEstate, type ManagementGroupTree } from '../estate/index.js';
-import { PolicyScanner, type ArmResource, type PolicyAssignment, type PolicyExemption } from '../policy/index.js';
+import type { ArmResource } from '../policy/index.js';
 
 const RESOURCES = Number(process.env.BENCH_RESOURCES ?? 1_000_000);
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 1_000);
@@ -36,60 +31,6 @@ const HEAP_MB = Number(process.env.BENCH_HEAP_MB ?? 16_384);
 const CACHE = sampleDir(RESOURCES);
 const ensureSample = (): void => void ensureCachedSample(RESOURCES);
 const estateFiles = (): string[] => cachedEstateFiles(CACHE);
-const MCSB = '/providers/Microsoft.Authorization/policySetDefinitions/1f3afdf9-d0c9-4c3d-847f-89da613e70a8';
-const ROOT_MG = '/providers/Microsoft.Management/managementGroups/contoso-root';
-const ASSIGNMENT_ID = `${ROOT_MG}/providers/Microsoft.Authorization/policyAssignments/mcsb-mg-root`;
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const line = (label: string, value: string) => console.log(`${label.padEnd(40)} ${value}`);
-
-interface Estate {
-  resources: ArmResource[];
-  exemptions: PolicyExemption[];
-  tree: ManagementGroupTree;
-  baseTime: string;
-  rows: number;
-}
-
-async function load(files: string[]): Promise<Estate> {
-  const loaded = loadEstate(files, { batchSize: 10_000 });
-  const resources: ArmResource[] = [];
-  const exemptions: PolicyExemption[] = [];
-  let rows = 0;
-  for await (const batch of loaded.batches()) {
-    for (const rec of batch) {
-      rows++;
-      const t = rec.row.type.toLowerCase();
-      if (t === 'microsoft.authorization/policyexemptions') {
-        const e = rec.row as unknown as PolicyExemption;
-        if (e.properties?.policyAssignmentId?.toLowerCase() === ASSIGNMENT_ID.toLowerCase()) exemptions.push(e);
-      }
-      // Policy objects stay in the estate (as `palisade policy` scans it): some policies look assignments up.
-      resources.push(rec.row as ArmResource);
-    }
-  }
-  const manifest = (await import(join(CACHE, 'manifest.json'), { with: { type: 'json' } })) as { default: { baseTime: string } };
-  return { resources, exemptions, tree: loaded.tree, baseTime: manifest.default.baseTime, rows };
-}
-
-function mcsbAssignment(): PolicyAssignment {
-  return {
-    id: ASSIGNMENT_ID,
-    name: 'mcsb-mg-root',
-    type: 'Microsoft.Authorization/policyAssignments',
-    properties: { displayName: 'Microsoft cloud security benchmark', policyDefinitionId: MCSB, scope: ROOT_MG, parameters: {}, enforcementMode: 'Default' },
-  };
-}
-
-/** User + system CPU seconds of this process since `since` (GC helper threads included). */
-function cpuSeconds(since: NodeJS.CpuUsage): number {
-  const d = process.cpuUsage(since);
-  return (d.user + d.system) / 1e6;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
-}
 
 /** A property flip that policies read (public network access, TLS, HTTPS, blob access), on a copy. */
 function flipped(resource: ArmResource, i: number): ArmResource {
@@ -130,27 +71,19 @@ async function main(): Promise<void> {
   // (b) load, plan, evaluate
   globalThis.gc?.();
   t = performance.now();
-  const estate = await load(files);
+  const estate = await loadPolicyEstate(files, CACHE);
   const loadSeconds = (performance.now() - t) / 1000;
   line('load: loadEstate (validated rows)', `${loadSeconds.toFixed(2)} s (${fmt(estate.rows)} rows, ${fmt(estate.resources.length)} resources)`);
 
   const catalog = loadCatalog();
   t = performance.now();
-  const scanner = new PolicyScanner({
-    resources: estate.resources,
-    assignments: [mcsbAssignment()],
-    exemptions: estate.exemptions,
-    definitions: (id) => catalog.resolve(id),
-    aliases: catalog.aliases(),
-    hierarchy: estate.tree,
-    clock: fixedClock(estate.baseTime),
-  });
+  const scanner = mcsbScanner(estate, catalog);
   const indexSeconds = (performance.now() - t) / 1000;
   estate.resources.length = 0;
   line('load: scanner (estate index + compile)', `${indexSeconds.toFixed(2)} s (${scanner.compiler.size} compiled variants)`);
 
   globalThis.gc?.();
-  const profile = process.env.BENCH_PROFILE ? await startProfile() : undefined;
+  const profile = process.env.BENCH_PROFILE ? await startProfile(process.env.BENCH_PROFILE) : undefined;
   t = performance.now();
   cpu = process.cpuUsage();
   const result = scanner.scan();
@@ -206,34 +139,7 @@ async function main(): Promise<void> {
   line('peak RSS', `${fmt(peakRssMb)} MB; heap used ${fmt(process.memoryUsage().heapUsed / 1e6)} MB`);
 }
 
-/** BENCH_PROFILE=file.cpuprofile: a CPU profile of the full scan only. */
-async function startProfile(): Promise<() => Promise<void>> {
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 200 });
-  await session.post('Profiler.start');
-  return async () => {
-    const { profile } = await session.post('Profiler.stop');
-    writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify(profile));
-    session.disconnect();
-    console.log(`profile: ${process.env.BENCH_PROFILE}`);
-  };
-}
-
-function relaunchWithHeap(): boolean {
-  if (process.execArgv.some((a) => a.startsWith('--max-old-space-size')) || process.env.BENCH_CHILD === '1') return false;
-  // BENCH_NODE_FLAGS: extra V8 flags to try (e.g. --max-semi-space-size=64: fewer scavenges while the scan keeps its states).
-  const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-  const r = spawnSync(process.execPath, [...process.execArgv, `--max-old-space-size=${HEAP_MB}`, ...extra, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, BENCH_CHILD: '1' },
-  });
-  process.exitCode = r.status ?? 1;
-  return true;
-}
-
-if (!relaunchWithHeap()) {
+if (!relaunchWithHeap(HEAP_MB)) {
   main().catch((error) => {
     console.error(error);
     process.exitCode = 1;
