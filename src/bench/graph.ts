@@ -102,12 +102,16 @@ function policyScan(estate: Awaited<ReturnType<typeof loadPolicyEstate>>): { ind
 
 // ---- (5) the two-hop query ---------------------------------------------------------------------------------------
 
-/** Internet-exposed VMs → canAuthenticateAs → ManagedIdentity → hasPermissionTo → AzureKeyVault, over adjacency. */
+/**
+ * Internet-exposed VMs → canAuthenticateAs → ManagedIdentity → hasPermissionTo → AzureKeyVault, over adjacency,
+ * starting from the graph's insight index (as PostgreSQL starts from its index on node type).
+ */
 function twoHopInMemory(g: SecurityGraph): number[][] {
   const pairs: number[][] = [];
   const vaults: number[] = [];
-  for (const vm of g.nodesOfType('AzureVM')) {
-    if (!vm.insights.has('exposedToInternet')) continue;
+  for (const n of g.nodesWithInsight('exposedToInternet')) {
+    const vm = g.nodes[n];
+    if (vm.type !== 'AzureVM') continue;
     vaults.length = 0;
     for (const e1 of g.out[vm.index]) {
       const a = g.edges[e1];

@@ -188,9 +188,10 @@ export function reachableTargets(
   const roots = [...grants.keys()].filter((n) => !containersOf(graph, graph.nodes[n]).slice(1).some((a) => grants.has(a))).sort((a, b) => a - b);
   const out: Array<{ target: GraphNode; access: Access }> = [];
   const counts = new Map<string, number>();
+  let capped = 0;
   const visit = (root: number) => {
     const stack: Array<{ n: number; caps: ReadonlySet<string>; via: GraphEdge[] }> = [{ n: root, caps: new Set(), via: [] }];
-    while (stack.length > 0) {
+    while (stack.length > 0 && capped < types.size) {
       const { n, caps: inherited, via: inheritedVia } = stack.pop()!;
       const own = grants.get(n);
       const caps = own ? new Set([...inherited, ...own.caps]) : inherited;
@@ -200,7 +201,9 @@ export function reachableTargets(
         const level = levelFor(node, caps, objectId);
         if (level !== undefined && atLeast(level, wanted)) {
           out.push({ target: node, access: { level, capabilities: [...caps].sort(), via } });
-          counts.set(node.type, (counts.get(node.type) ?? 0) + 1);
+          const count = (counts.get(node.type) ?? 0) + 1;
+          counts.set(node.type, count);
+          if (count === perType) capped++;
         }
       }
       const children = graph.out[n];

@@ -117,25 +117,11 @@ function compileSpec(spec: NodeSpec): CompiledSpec {
   };
 }
 
-/** Nodes by insight id, built once per graph and search. */
-function insightIndex(graph: SecurityGraph): Map<string, number[]> {
-  const index = new Map<string, number[]>();
-  for (const node of graph.nodes) {
-    if (node.insights.size === 0) continue;
-    for (const id of node.insights.keys()) {
-      let list = index.get(id);
-      if (!list) index.set(id, (list = []));
-      list.push(node.index);
-    }
-  }
-  return index;
-}
-
-/** Entry candidates: the nodes carrying the first required insight (any alternative), else every node of the types. */
-function candidates(graph: SecurityGraph, spec: CompiledSpec, index: Map<string, number[]>): Iterable<GraphNode> {
+/** Entry candidates: the nodes of the types carrying the first required insight (any alternative), else every node of the types. */
+function candidates(graph: SecurityGraph, spec: CompiledSpec): GraphNode[] {
   if (!spec.first) return [...spec.types].flatMap((t) => graph.nodesOfType(t as GraphNode['type']));
   const set = new Set<number>();
-  for (const alt of spec.first) for (const n of index.get(alt.name) ?? []) set.add(n);
+  for (const alt of spec.first) for (const n of graph.nodesWithInsight(alt.name)) if (spec.types.has(graph.nodes[n].type)) set.add(n);
   return [...set].sort((a, b) => a - b).map((n) => graph.nodes[n]);
 }
 
@@ -224,7 +210,6 @@ export function findAttackPaths(graph: SecurityGraph, templates: ReadonlyArray<A
   const permissionTypes = new Set<string>();
   for (const t of templates) for (const s of t.steps ?? []) if (s.edge === 'hasPermissionTo') for (const x of compileSpec(s.to).types) permissionTypes.add(x);
   const reachCache = new Map<number, Array<{ target: GraphNode; access: Access }>>();
-  const index = insightIndex(graph);
   const routes = new Map<number, Partial | null>();
   const reach: Reach = (principal) => {
     let hit = reachCache.get(principal.index);
@@ -237,7 +222,7 @@ export function findAttackPaths(graph: SecurityGraph, templates: ReadonlyArray<A
     if (options.templates && !options.templates.includes(t.id)) continue;
     const entrySpec = compileSpec(t.entry);
     const steps = t.steps.map((s) => ({ step: s, spec: compileSpec(s.to) }));
-    for (const entry of candidates(graph, entrySpec, index)) {
+    for (const entry of candidates(graph, entrySpec)) {
       const matchedInsights = entrySpec.test(entry);
       if (!matchedInsights) continue;
       const tails = walk(graph, entry, steps, limit, reach);

@@ -48,6 +48,8 @@ export class NetworkBuilder {
   readonly stats: NetworkStats = { nics: 0, exposedNics: 0, nsgProblems: 0 };
   private readonly compiled = new Map<string, CompiledNsg | undefined>();
   private readonly internet: GraphNode;
+  /** Management ports the VNet reaches, per (subnet NSG, NIC NSG) pair. */
+  private readonly lateral = new Map<string, number[]>();
   /** NIC ipConfiguration key → deliveries of internet traffic to it. */
   private readonly deliveries = new Map<string, Delivery[]>();
 
@@ -172,7 +174,9 @@ export class NetworkBuilder {
           const vnet = g.node(subnetKey.slice(0, subnetKey.indexOf('/subnets/')));
           if (vnet) {
             g.addEdge(vm, vnet, 'lateralMovementTo');
-            const open = MANAGEMENT_PORTS.filter((port) => vnetReachable(subnetRules, nicRules, port, 'Tcp'));
+            const pair = `${subnetNsgKey ?? ''}|${nicNsgKey ?? ''}`;
+            let open = this.lateral.get(pair);
+            if (open === undefined) this.lateral.set(pair, (open = MANAGEMENT_PORTS.filter((port) => vnetReachable(subnetRules, nicRules, port, 'Tcp'))));
             if (open.length > 0) g.addEdge(vnet, vm, 'routesTrafficTo', { ports: open, source: 'VirtualNetwork' });
           }
         }

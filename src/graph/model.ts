@@ -137,8 +137,10 @@ export class SecurityGraph {
   readonly in: number[][] = [];
   private readonly byKey = new Map<string, number>();
   private readonly byType = new Map<EntityType, number[]>();
-  /** Per hub node: `to * 16 + kind` of its edges, for duplicate checks. */
-  private readonly hubEdges = new Map<number, Set<number>>();
+  /** Per hub node: `to * 16 + kind` → edge number of its checked edges, for duplicate checks. */
+  private readonly hubEdges = new Map<number, Map<number, number>>();
+  /** Nodes by insight id, in the order the insight was first added to them. */
+  private readonly byInsight = new Map<string, number[]>();
 
   get size(): number {
     return this.nodes.length;
@@ -199,7 +201,10 @@ export class SecurityGraph {
           const e = this.edges[out[i]];
           if (e.to === t && e.kind === kind) return e;
         }
-      } else if (this.hubEdges.get(f)!.has(t * 16 + k)) return this.edges[out.find((e) => this.edges[e].to === t && this.edges[e].kind === kind)!];
+      } else {
+        const hit = this.hubEdges.get(f)!.get(t * 16 + k);
+        if (hit !== undefined) return this.edges[hit];
+      }
     }
     const edge: GraphEdge = { index: this.edges.length, from: f, to: t, kind, properties };
     this.edges.push(edge);
@@ -211,14 +216,24 @@ export class SecurityGraph {
     // Hubs keep a set of their checked edges (edges added with `unique` are never checked against: callers add
     // those kinds only that way).
     const list = this.out[f];
-    if (list.length === HUB_DEGREE + 1) this.hubEdges.set(f, new Set(list.map((e) => this.edges[e].to * 16 + KIND_INDEX[this.edges[e].kind])));
-    else if (!unique && list.length > HUB_DEGREE + 1) this.hubEdges.get(f)!.add(t * 16 + k);
+    if (list.length === HUB_DEGREE + 1) this.hubEdges.set(f, new Map(list.map((e) => [this.edges[e].to * 16 + KIND_INDEX[this.edges[e].kind], e])));
+    else if (!unique && list.length > HUB_DEGREE + 1) this.hubEdges.get(f)!.set(t * 16 + k, edge.index);
     return edge;
   }
 
   addInsight(node: GraphNode, id: string, value?: unknown): void {
     if (node.insights === NO_INSIGHTS) (node as { insights: Map<string, Insight> }).insights = new Map();
+    if (!node.insights.has(id)) {
+      let list = this.byInsight.get(id);
+      if (list === undefined) this.byInsight.set(id, (list = []));
+      list.push(node.index);
+    }
     node.insights.set(id, value === undefined ? { id } : { id, value });
+  }
+
+  /** Node numbers carrying an insight (maintained as insights are added). */
+  nodesWithInsight(id: string): ReadonlyArray<number> {
+    return this.byInsight.get(id) ?? NO_EDGES;
   }
 
   outgoing(node: GraphNode, kind?: EdgeKind): GraphEdge[] {
