@@ -24,3 +24,7 @@ export { loadCapabilities, capabilitiesOf } from './capabilities.js';
 export { exposureProvider, internetHops } from './exposure.js';
 export { toArmAttackPath, ATTACK_PATH_TYPE } from './arm.js';
 export type { ArmAttackPath } from './arm.js';
+export { runQuery, validateQuery, loadExplorerTemplates, findExplorerTemplate, EXPLORER_INSIGHTS, EXPLORER_LIMITS } from './explorer.js';
+export type { ExplorerQuery, ExplorerOptions, ExplorerResult, ExplorerMatch, ExplorerTemplate } from './explorer.js';
+export { exportGraph, writeGraph, GRAPH_EXPORT_FORMATS } from './export.js';
+export type { GraphExportFormat, GraphExportOptions, GraphExportStats } from './export.js';

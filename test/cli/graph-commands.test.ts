@@ -4,7 +4,7 @@
  * choke points come out in the Resource Graph shape; malformed scanner files give coded errors with their location
  * and write nothing; unknown resources are counted, not fatal.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -128,3 +128,37 @@ describe('findings from the CLI', () => {
     expect(deleted.code).toBe(0);
   });
 });
+
+describe('the explorer and export from the CLI', () => {
+  it('lists and runs saved queries', async () => {
+    const templates = (await json(['graph', 'template', 'list'])) as Array<{ id: string }>;
+    expect(templates.length).toBeGreaterThanOrEqual(10);
+    const run = (await json(['graph', 'template', 'run', '-n', 'vm-internet-highsev'])) as { count: number; results: Array<{ name: string }> };
+    expect(run.results.map((r) => r.name)).toEqual(['vm-jumpbox']);
+  });
+
+  it('runs a query file, and rejects a bad one with its JSON path', async () => {
+    const file = join(dir, 'q.json');
+    writeFileSync(file, JSON.stringify({ entity: 'AzureVM', connections: [{ edge: 'canAuthenticateAs', entity: 'ManagedIdentity', connections: [{ edge: 'hasPermissionTo', access: 'read', entity: 'AzureKeyVault' }] }] }));
+    const result = (await json(['graph', 'query', '--file', file])) as { count: number; results: Array<{ name: string }> };
+    expect(result.results.map((r) => r.name)).toEqual(['vm-jumpbox']);
+    writeFileSync(file, JSON.stringify({ entity: 'AzureVM', conditions: [{ insight: 'exposedToInternet' }, { property: 'name', op: 'like', value: 'x' }] }));
+    const bad = await runCli(['graph', 'query', '--file', file], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/\$\.conditions\[1\]/);
+  });
+
+  it('exports GraphML and JSON with every node', async () => {
+    const stats = (await json(['graph', 'show'])) as { nodes: number; edges: number };
+    const out = join(dir, 'graph.json');
+    const written = (await json(['graph', 'export', '--format', 'json', '--file', out])) as { nodes: number; edges: number };
+    expect(written).toMatchObject({ nodes: stats.nodes, edges: stats.edges });
+    const doc = JSON.parse(readFileSync(out, 'utf8')) as { nodes: unknown[]; edges: unknown[] };
+    expect(doc.nodes).toHaveLength(stats.nodes);
+    const graphml = await runCli(['graph', 'export', '--format', 'graphml'], env);
+    expect(graphml.code).toBe(0);
+    expect(graphml.stdout.startsWith('<?xml')).toBe(true);
+    expect((graphml.stdout.match(/<node /g) ?? []).length).toBe(stats.nodes);
+  });
+});
+

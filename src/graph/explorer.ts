@@ -1,0 +1,1011 @@
+/**
+ * The cloud security explorer: runs a query (explorer-query.ts) over the security graph and returns the matching
+ * root entities, each with the sub-graph that made it match.
+ *
+ * Evaluation is built for large graphs (millions of nodes):
+ * - candidates are the nodes of the root entity's types (`nodesOfType`), or fewer when the pattern bounds them more
+ *   cheaply from its far side (the planner, `superset`: sources of matching vulnerability edges, neighbours of a
+ *   small connected type, holders of roles above possible targets);
+ * - conditions run cheapest first (insights, then properties, recommendations, vulnerabilities), connections last;
+ * - whether a node matches a connection's pattern is memoised per (connection, node) in a byte array;
+ * - effective access (`hasPermissionTo` with `access` / `capabilities`) never walks a scope's whole subtree per
+ *   principal: a per-connection index lists the candidate targets under each scope, the answer for
+ *   (scope, capabilities held there) is cached; the `in` direction reads the grantors of the scopes above the target,
+ *   grouped by the capabilities they hold (one `levelFor` call per group, layers shared down the tree), and combines
+ *   a principal's grants one by one only when the insufficient grantors together would suffice;
+ * - once more principals than possible targets have been checked one by one, effective access out is found for all
+ *   principals at once from the targets' side.
+ * The matched sub-graph is assembled afterwards, only for the returned results.
+ */
+import { PalisadeError } from '../core/index.js';
+import { accessTo, atLeast, containersOf, levelFor, principalAndGroups, type Access, type AccessLevel } from './access.js';
+import type { EdgeKind, GraphNode, SecurityGraph } from './model.js';
+import { validateQuery, type Condition, type Connection, type ExplorerQuery } from './explorer-query.js';
+import { compileComparison, compilePropertyPath, compileWhere } from './explorer-match.js';
+import { EXPLORER_LIMITS, entityTypesOf } from './explorer-vocabulary.js';
+import { candidatesUnder, indexesOfType } from './explorer-cache.js';
+
+export { validateQuery, validateQueryAt } from './explorer-query.js';
+export type {
+  ExplorerQuery,
+  Condition,
+  Connection,
+  InsightCondition,
+  PropertyCondition,
+  RecommendationCondition,
+  VulnerabilityCondition,
+  NotCondition,
+  AnyOfCondition,
+  PropertyOp,
+  Severity,
+  Scalar,
+} from './explorer-query.js';
+export { EXPLORER_INSIGHTS, EXPLORER_LIMITS } from './explorer-vocabulary.js';
+export { loadExplorerTemplates, findExplorerTemplate } from './explorer-templates.js';
+export type { ExplorerTemplate } from './explorer-templates.js';
+
+export interface ExplorerOptions {
+  /** Recommendations assessed on a resource (by canonical key); needed by `recommendation` conditions. */
+  recommendations?: (resourceKey: string) => ReadonlyArray<{ key: string; name: string; state: string }>;
+  /**
+   * How to evaluate; the results are the same either way. `true` (default): start from the cheapest side of the
+   * pattern when it bounds the root candidates, and find effective access out for all principals at once (from the
+   * targets' side) once more principals than targets (and a few thousand) have been checked one by one. `'bulk'`:
+   * the latter from the start. `false`:
+   * test every node of the root's types, each principal one by one.
+   */
+  plan?: boolean | 'bulk';
+}
+
+export interface ExplorerNodeRef {
+  id: string;
+  name: string;
+  type: string;
+}
+
+export interface ExplorerEdgeRef {
+  from: string;
+  to: string;
+  kind: string;
+}
+
+export interface ExplorerMatch {
+  id: string;
+  name: string;
+  type: string;
+  subscriptionId?: string;
+  /** The root first, then the neighbours (and their neighbours) that satisfied the connections, with the edges used. */
+  matched: { nodes: ExplorerNodeRef[]; edges: ExplorerEdgeRef[] };
+}
+
+export interface ExplorerResult {
+  /** Matching root entities, before `limit`. */
+  count: number;
+  truncated: boolean;
+  /** Sorted by id (case-insensitively). */
+  results: ExplorerMatch[];
+  millis: number;
+}
+
+type Test = (node: GraphNode) => boolean;
+
+interface Sink {
+  nodes: number[];
+  nodeSet: Set<number>;
+  edges: Set<number>;
+  visited: Set<string>;
+}
+
+interface CompiledCondition {
+  cost: number;
+  test: Test;
+  /** Adds what a positive match rests on (vulnerability edges) to the sub-graph. */
+  collect?: (node: GraphNode, sink: Sink) => void;
+  /** A vulnerability condition: whether a `hasVulnerability` edge satisfies it (lets the planner start from vulnerabilities). */
+  vulnerabilityEdge?: (edge: number) => boolean;
+}
+
+interface Spec {
+  id: number;
+  types: ReadonlySet<string>;
+  conditions: CompiledCondition[];
+  connections: CompiledConnection[];
+}
+
+interface CompiledConnection extends Spec {
+  edge: EdgeKind;
+  out: boolean;
+  access?: AccessLevel;
+  capabilities?: string[];
+  effective: boolean;
+  /** Per node: 0 unknown, 1 matches this connection's pattern, 2 does not. */
+  memo?: Int8Array;
+  /** Effective access, out: scope → candidate targets (of `types`) at or under it. */
+  under?: ReadonlyMap<number, number[]>;
+  /** Effective access, out: principals evaluated one by one so far, and, past a threshold, all qualifying principals at once. */
+  evaluations: number;
+  targets?: readonly number[];
+  bulk?: Uint8Array;
+  /** Effective access, out: `${scope}|${capabilities}` → some candidate under the scope qualifies. */
+  scopeHits: Map<string, boolean>;
+  /** Effective access, in: grantor → some member of it matches this connection's pattern. */
+  memberHits?: Map<number, boolean>;
+}
+
+/** Principals holding roles at a scope or above, by principal, and grouped by the capability set they hold. */
+interface Inherited {
+  byPrincipal: Map<number, Set<string>>;
+  groups: Array<{ caps: Set<string>; principals: number[] }>;
+}
+
+const NO_GRANTORS: Map<number, Set<string>> = new Map();
+
+/**
+ * Grantors of a scope and the scopes above it, as layers: one per scope that has roles, nearest first. A layer holds
+ * the grantors with a role at its scope, each with the capabilities of all its grants at that scope and above,
+ * grouped by equal capability sets.
+ */
+interface Chain {
+  parent?: Chain;
+  own: Map<number, Set<string>>;
+  groups: Array<{ caps: Set<string>; grantors: number[] }>;
+}
+
+const NO_CHAIN: Chain = { own: NO_GRANTORS, groups: [] };
+const NO_CAPS: ReadonlySet<string> = new Set();
+
+interface Grant {
+  capabilities?: string[];
+  conditional?: boolean;
+}
+
+/** Capabilities of the unconditional grants of a permission edge, and whether it has any (an access policy has none). */
+function edgeCaps(properties: Record<string, unknown> | undefined): { caps: string[]; used: boolean } {
+  const grants = (properties?.grants ?? []) as Grant[];
+  const caps: string[] = [];
+  let used = false;
+  if (!Array.isArray(grants)) return { caps, used };
+  for (const g of grants) {
+    if (g === null || typeof g !== 'object' || g.conditional) continue;
+    used = true;
+    if (Array.isArray(g.capabilities)) for (const c of g.capabilities) caps.push(c);
+  }
+  return { caps, used };
+}
+
+/** Adds the capabilities of a permission edge's unconditional grants to `into`; false when it has none at all. */
+function addEdgeCaps(properties: Record<string, unknown> | undefined, into: Set<string>): boolean {
+  const grants = properties?.grants as Grant[] | undefined;
+  if (!Array.isArray(grants)) return false;
+  let used = false;
+  for (const g of grants) {
+    if (g === null || typeof g !== 'object' || g.conditional) continue;
+    used = true;
+    if (Array.isArray(g.capabilities)) for (const c of g.capabilities) into.add(c);
+  }
+  return used;
+}
+
+function capsKey(caps: ReadonlySet<string>): string {
+  return [...caps].sort().join(',');
+}
+
+function objectIdOf(principal: GraphNode): string | undefined {
+  const p = principal.properties;
+  return typeof p.objectId === 'string' ? p.objectId : typeof p.principalId === 'string' ? p.principalId : undefined;
+}
+
+class Explorer {
+  private specs = 0;
+  private readonly recommendationCache = new Map<number, ReadonlyArray<{ key: string; name: string; state: string }>>();
+  private readonly grantCache = new Map<number, Map<number, Set<string>>>();
+  private readonly inheritedCache = new Map<number, Inherited>();
+  private readonly chainCache = new Map<number, Chain>();
+  private readonly supersets = new Map<number, number[] | null>();
+  private standaloneMemo?: Int8Array;
+
+  private readonly planning: boolean;
+  private readonly bulkAfter: number;
+
+  constructor(
+    private readonly graph: SecurityGraph,
+    private readonly options: ExplorerOptions,
+  ) {
+    this.planning = options.plan !== false;
+    this.bulkAfter = options.plan === 'bulk' ? 0 : EXPLORER_LIMITS.bulkAfter;
+  }
+
+  // ---- compilation -------------------------------------------------------------------------------------------
+
+  compileRoot(q: ExplorerQuery): Spec {
+    return { id: this.specs++, types: new Set(entityTypesOf(q.entity)), conditions: this.compileConditions(q.conditions ?? []), connections: (q.connections ?? []).map((c) => this.compileConnection(c)) };
+  }
+
+  private compileConnection(c: Connection): CompiledConnection {
+    const effective = c.edge === 'hasPermissionTo' && (c.access !== undefined || c.capabilities !== undefined);
+    return {
+      id: this.specs++,
+      types: new Set(entityTypesOf(c.entity)),
+      conditions: this.compileConditions(c.conditions ?? []),
+      connections: (c.connections ?? []).map((x) => this.compileConnection(x)),
+      edge: c.edge,
+      out: c.direction !== 'in',
+      access: c.access,
+      capabilities: c.capabilities,
+      effective,
+      scopeHits: new Map(),
+      evaluations: 0,
+    };
+  }
+
+  private compileConditions(list: Condition[]): CompiledCondition[] {
+    return list.map((c) => this.compileCondition(c)).sort((a, b) => a.cost - b.cost);
+  }
+
+  private compileCondition(c: Condition): CompiledCondition {
+    if ('insight' in c) {
+      const id = c.insight;
+      if (c.where === undefined) return { cost: 0, test: (n) => n.insights.has(id) };
+      const where = compileWhere(id, c.where);
+      return {
+        cost: 0,
+        test: (n) => {
+          const insight = n.insights.get(id);
+          return insight !== undefined && where(insight.value);
+        },
+      };
+    }
+    if ('property' in c) {
+      const values = compilePropertyPath(c.property);
+      const compare = compileComparison(c.op, c.value);
+      return { cost: 1, test: (n) => compare(values(n)) };
+    }
+    if ('recommendation' in c) {
+      if (this.options.recommendations === undefined) {
+        throw new PalisadeError('ExplorerRecommendationsUnavailable', `a recommendation condition ('${c.recommendation}') needs recommendations (assessments) to be given`, { kind: 'argument' });
+      }
+      const wanted = c.recommendation.toLowerCase();
+      const state = (c.state ?? 'Unhealthy').toLowerCase();
+      return {
+        cost: 2,
+        test: (n) => this.recommendationsOf(n).some((r) => (r.key.toLowerCase() === wanted || r.name.toLowerCase() === wanted) && r.state.toLowerCase() === state),
+      };
+    }
+    if ('vulnerability' in c) {
+      const v = c.vulnerability;
+      const id = v.id?.toLowerCase();
+      const severities = v.severity ? new Set(v.severity.map((s) => s.toLowerCase())) : undefined;
+      const rce = v.remoteCodeExecution;
+      const hit = (e: number): boolean => {
+        const edge = this.graph.edges[e];
+        if (edge.kind !== 'hasVulnerability') return false;
+        const vuln = this.graph.nodes[edge.to];
+        if (id !== undefined && vuln.id.toLowerCase() !== id) return false;
+        if (severities !== undefined) {
+          const s = vuln.properties.severity ?? edge.properties?.severity ?? 'Unknown';
+          if (!severities.has(String(s).toLowerCase())) return false;
+        }
+        if (rce !== undefined && (vuln.properties.remoteCodeExecution === true) !== rce) return false;
+        return true;
+      };
+      return {
+        cost: 3,
+        vulnerabilityEdge: hit,
+        test: (n) => this.graph.out[n.index].some(hit),
+        collect: (n, sink) => {
+          let count = 0;
+          for (const e of this.graph.out[n.index]) {
+            if (!hit(e)) continue;
+            this.addEdge(sink, e);
+            if (++count >= EXPLORER_LIMITS.matchedPerConnection) break;
+          }
+        },
+      };
+    }
+    if ('not' in c) {
+      const inner = this.compileCondition(c.not);
+      return { cost: inner.cost, test: (n) => !inner.test(n) };
+    }
+    const branches = this.compileConditions(c.anyOf);
+    return {
+      cost: Math.max(...branches.map((b) => b.cost)),
+      test: (n) => branches.some((b) => b.test(n)),
+      collect: (n, sink) => {
+        for (const b of branches) if (b.collect && b.test(n)) b.collect(n, sink);
+      },
+    };
+  }
+
+  private recommendationsOf(n: GraphNode): ReadonlyArray<{ key: string; name: string; state: string }> {
+    let list = this.recommendationCache.get(n.index);
+    if (list === undefined) {
+      const got = this.options.recommendations?.(n.key);
+      list = Array.isArray(got) ? got.filter((r) => r !== null && typeof r === 'object' && typeof r.key === 'string' && typeof r.name === 'string' && typeof r.state === 'string') : [];
+      this.recommendationCache.set(n.index, list);
+    }
+    return list;
+  }
+
+  // ---- matching ----------------------------------------------------------------------------------------------
+
+  /** The node has a type of the spec, and every condition and connection holds. */
+  matches(spec: Spec, node: GraphNode): boolean {
+    if (!spec.types.has(node.type)) return false;
+    for (const c of spec.conditions) if (!c.test(node)) return false;
+    for (const c of spec.connections) if (!this.connectionHolds(c, node)) return false;
+    return true;
+  }
+
+  /** Memoised: the node matches the pattern at the far end of the connection. */
+  private target(conn: CompiledConnection, index: number): boolean {
+    const memo = (conn.memo ??= new Int8Array(this.graph.size));
+    const known = memo[index];
+    if (known !== 0) return known === 1;
+    const ok = this.matches(conn, this.graph.nodes[index]);
+    memo[index] = ok ? 1 : 2;
+    return ok;
+  }
+
+  private connectionHolds(conn: CompiledConnection, node: GraphNode): boolean {
+    if (conn.effective) {
+      if (!conn.out) return this.effectiveIn(conn, node);
+      if (conn.bulk === undefined && this.planning && ++conn.evaluations > this.bulkAfter && (this.bulkAfter === 0 || conn.evaluations > this.bulkTargets(conn).length)) {
+        conn.bulk = this.bulkOut(conn);
+      }
+      return conn.bulk !== undefined ? conn.bulk[node.index] === 1 : this.effectiveOut(conn, node);
+    }
+    const g = this.graph;
+    const list = conn.out ? g.out[node.index] : g.in[node.index];
+    for (const e of list) {
+      const edge = g.edges[e];
+      if (edge.kind !== conn.edge) continue;
+      if (this.target(conn, conn.out ? edge.to : edge.from)) return true;
+    }
+    return false;
+  }
+
+  /** The capabilities (and access level) held are what the connection asks for. */
+  private allows(conn: CompiledConnection, target: GraphNode, caps: ReadonlySet<string>, objectId: string | undefined): boolean {
+    if (conn.capabilities !== undefined) for (const c of conn.capabilities) if (!caps.has(c)) return false;
+    return conn.access === undefined || atLeast(levelFor(target, caps, objectId), conn.access);
+  }
+
+  private allowsAccess(conn: CompiledConnection, access: Access | undefined): boolean {
+    if (access === undefined) return false;
+    if (conn.capabilities !== undefined && !conn.capabilities.every((c) => access.capabilities.includes(c))) return false;
+    return conn.access === undefined || atLeast(access.level, conn.access);
+  }
+
+  /** Scope → capabilities of the unconditional grants the principal (or one of its groups) holds there. */
+  private grantsOf(principal: GraphNode): Map<number, Set<string>> {
+    let grants = this.grantCache.get(principal.index);
+    if (grants !== undefined) return grants;
+    const g = this.graph;
+    // Most nodes (a VM's identity without roles) hold nothing: answer without walking groups or caching.
+    let any = false;
+    for (const e of g.out[principal.index]) {
+      const kind = g.edges[e].kind;
+      if (kind === 'hasPermissionTo' || kind === 'memberOf') {
+        any = true;
+        break;
+      }
+    }
+    if (!any) return NO_GRANTORS;
+    grants = new Map();
+    const member = g.out[principal.index].some((e) => g.edges[e].kind === 'memberOf');
+    for (const p of member ? principalAndGroups(g, principal) : [principal.index]) {
+      for (const e of g.out[p]) {
+        const edge = g.edges[e];
+        if (edge.kind !== 'hasPermissionTo') continue;
+        const { caps, used } = edgeCaps(edge.properties);
+        if (!used) continue;
+        let set = grants.get(edge.to);
+        if (set === undefined) grants.set(edge.to, (set = new Set()));
+        for (const c of caps) set.add(c);
+      }
+    }
+    this.grantCache.set(principal.index, grants);
+    return grants;
+  }
+
+  /** Capabilities in force at scope `s`: grants at `s` and every scope above it (not to be modified). */
+  private capsAt(grants: Map<number, Set<string>>, s: number): ReadonlySet<string> {
+    if (grants.size === 1) return grants.get(s) ?? NO_CAPS;
+    const caps = new Set<string>();
+    let n: number | undefined = s;
+    for (let guard = 0; n !== undefined && guard < 32; guard++, n = this.parentOf(n)) {
+      const held = grants.get(n);
+      if (held) for (const c of held) caps.add(c);
+    }
+    return caps;
+  }
+
+  /** Candidate targets of the connection's types at or under each scope. */
+  private underIndex(conn: CompiledConnection): ReadonlyMap<number, number[]> {
+    return (conn.under ??= candidatesUnder(this.graph, conn.types));
+  }
+
+  /**
+   * Principal → some target with the access asked. Exact: a target's capabilities are those in force at the
+   * deepest scope above it that the principal holds a role on, so checking every granted scope's candidates with the
+   * capabilities in force at that scope finds it; the scope itself is checked with the principal's object id (for
+   * access-policy vaults, whose policies always come with a direct edge).
+   */
+  private effectiveOut(conn: CompiledConnection, principal: GraphNode): boolean {
+    const grants = this.grantsOf(principal);
+    if (grants.size === 0) return false;
+    const under = this.underIndex(conn);
+    const objectId = objectIdOf(principal);
+    for (const s of grants.keys()) {
+      const candidates = under.get(s);
+      if (candidates === undefined) continue;
+      const caps = this.capsAt(grants, s);
+      const scope = this.graph.nodes[s];
+      if (conn.types.has(scope.type) && this.allows(conn, scope, caps, objectId) && this.target(conn, s)) return true;
+      if (this.scopeHit(conn, s, caps, candidates)) return true;
+    }
+    return false;
+  }
+
+  /** Some candidate strictly under `s` qualifies with `caps` (cached per scope and capability set). */
+  private scopeHit(conn: CompiledConnection, s: number, caps: ReadonlySet<string>, candidates: readonly number[]): boolean {
+    const key = `${s}|${capsKey(caps)}`;
+    let hit = conn.scopeHits.get(key);
+    if (hit === undefined) {
+      hit = false;
+      for (const t of candidates) {
+        if (t === s) continue;
+        if (this.allows(conn, this.graph.nodes[t], caps, undefined) && this.target(conn, t)) {
+          hit = true;
+          break;
+        }
+      }
+      conn.scopeHits.set(key, hit);
+    }
+    return hit;
+  }
+
+  /** Grantors (principals or groups) with unconditional roles at `s`, with their capabilities there. */
+  private grantorsAt(s: number): Map<number, Set<string>> {
+    const out = new Map<number, Set<string>>();
+    const g = this.graph;
+    for (const e of g.in[s]) {
+      const edge = g.edges[e];
+      if (edge.kind !== 'hasPermissionTo') continue;
+      const { caps, used } = edgeCaps(edge.properties);
+      if (!used) continue;
+      let set = out.get(edge.from);
+      if (set === undefined) out.set(edge.from, (set = new Set()));
+      for (const c of caps) set.add(c);
+    }
+    return out;
+  }
+
+  /** Grantors and everyone who is (transitively) a member of them, each with the union of what they receive. */
+  private expandMembers(grantors: Map<number, Set<string>>, into = new Map<number, Set<string>>()): Map<number, Set<string>> {
+    const g = this.graph;
+    for (const [grantor, caps] of grantors) {
+      const seen = new Set<number>([grantor]);
+      const stack = [grantor];
+      while (stack.length > 0) {
+        const n = stack.pop()!;
+        let set = into.get(n);
+        if (set === undefined) into.set(n, (set = new Set()));
+        for (const c of caps) set.add(c);
+        for (const e of g.in[n]) {
+          const edge = g.edges[e];
+          if (edge.kind === 'memberOf' && !seen.has(edge.from)) {
+            seen.add(edge.from);
+            stack.push(edge.from);
+          }
+        }
+      }
+    }
+    return into;
+  }
+
+  private parentOf(index: number): number | undefined {
+    const g = this.graph;
+    for (const e of g.in[index]) if (g.edges[e].kind === 'contains') return g.edges[e].from;
+    return undefined;
+  }
+
+  /** The grantor layers of scope `s` (shared down the tree while no scope adds a role). */
+  private grantorChain(s: number, depth = 0): Chain {
+    const cached = this.chainCache.get(s);
+    if (cached) return cached;
+    const parent = depth < 32 ? this.parentOf(s) : undefined;
+    const base = parent === undefined ? NO_CHAIN : this.grantorChain(parent, depth + 1);
+    const own = this.grantorsAt(s);
+    let result = base;
+    if (own.size > 0) {
+      const groups = new Map<string, { caps: Set<string>; grantors: number[] }>();
+      for (const [g, caps] of own) {
+        for (let c: Chain | undefined = base; c !== undefined; c = c.parent) {
+          const above = c.own.get(g);
+          if (above) for (const x of above) caps.add(x);
+        }
+        const key = capsKey(caps);
+        let grp = groups.get(key);
+        if (grp === undefined) groups.set(key, (grp = { caps, grantors: [] }));
+        grp.grantors.push(g);
+      }
+      result = { parent: base.groups.length > 0 ? base : undefined, own, groups: [...groups.values()] };
+    }
+    this.chainCache.set(s, result);
+    return result;
+  }
+
+  /** Members of a grantor (itself included, groups transitively) in breadth-first order. */
+  private *members(grantor: number): Generator<number> {
+    const g = this.graph;
+    const seen = new Set<number>([grantor]);
+    const queue = [grantor];
+    for (let i = 0; i < queue.length; i++) {
+      yield queue[i];
+      for (const e of g.in[queue[i]]) {
+        const edge = g.edges[e];
+        if (edge.kind === 'memberOf' && !seen.has(edge.from)) {
+          seen.add(edge.from);
+          queue.push(edge.from);
+        }
+      }
+    }
+  }
+
+  /** Some member of the grantor matches the connection's pattern (cached: it does not depend on the target). */
+  private memberHit(conn: CompiledConnection, grantor: number): boolean {
+    const cache = (conn.memberHits ??= new Map());
+    let hit = cache.get(grantor);
+    if (hit === undefined) {
+      hit = false;
+      for (const p of this.members(grantor)) {
+        if (conn.types.has(this.graph.nodes[p].type) && this.target(conn, p)) {
+          hit = true;
+          break;
+        }
+      }
+      cache.set(grantor, hit);
+    }
+    return hit;
+  }
+
+  /** Capabilities a principal inherits at a scope: those of every chain grantor it is, or is a member of. */
+  private inheritedCaps(principal: number, chain: Chain): Set<string> {
+    const caps = new Set<string>();
+    if (chain.groups.length === 0) return caps;
+    for (const g of principalAndGroups(this.graph, this.graph.nodes[principal])) {
+      for (let c: Chain | undefined = chain; c !== undefined; c = c.parent) {
+        const held = c.own.get(g);
+        if (held) for (const x of held) caps.add(x);
+      }
+    }
+    return caps;
+  }
+
+  /** Who holds roles at scope `s` or above, by principal with the union of what they hold, grouped by that set. */
+  private inherited(s: number): Inherited {
+    const cached = this.inheritedCache.get(s);
+    if (cached) return cached;
+    const byPrincipal = new Map<number, Set<string>>();
+    for (let c: Chain | undefined = this.grantorChain(s); c !== undefined; c = c.parent) this.expandMembers(c.own, byPrincipal);
+    const groups = new Map<string, { caps: Set<string>; principals: number[] }>();
+    for (const [p, caps] of byPrincipal) {
+      const key = capsKey(caps);
+      let grp = groups.get(key);
+      if (grp === undefined) groups.set(key, (grp = { caps, principals: [] }));
+      grp.principals.push(p);
+    }
+    const result = { byPrincipal, groups: [...groups.values()] };
+    this.inheritedCache.set(s, result);
+    return result;
+  }
+
+  /**
+   * Target ← some principal with the access asked, in three steps: principals with a role on the target itself,
+   * exactly (with their object id and inherited capabilities); then every grantor of the scopes above whose own
+   * capabilities suffice, by whether any member matches (cached per grantor); and only when the insufficient
+   * grantors together would suffice, principals one by one, grouped by the capabilities they combine.
+   */
+  private effectiveIn(conn: CompiledConnection, target: GraphNode): boolean {
+    const parent = this.parentOf(target.index);
+    const chain = parent === undefined ? NO_CHAIN : this.grantorChain(parent);
+    const direct = this.grantorsAt(target.index);
+    if (direct.size > 0) {
+      for (const [p, own] of this.expandMembers(direct)) {
+        const principal = this.graph.nodes[p];
+        if (!conn.types.has(principal.type)) continue;
+        const caps = this.inheritedCaps(p, chain);
+        for (const c of own) caps.add(c);
+        if (this.allows(conn, target, caps, objectIdOf(principal)) && this.target(conn, p)) return true;
+      }
+    }
+    if (chain.groups.length === 0) return false;
+    // Principals under no sufficient grantor hold at most the capabilities of the insufficient ones together.
+    const rest = new Set<string>();
+    let insufficient = 0;
+    for (let c: Chain | undefined = chain; c !== undefined; c = c.parent) {
+      for (const grp of c.groups) {
+        if (!this.allows(conn, target, grp.caps, undefined)) {
+          insufficient++;
+          for (const x of grp.caps) rest.add(x);
+          continue;
+        }
+        for (const g of grp.grantors) if (this.memberHit(conn, g)) return true;
+      }
+    }
+    if (insufficient < 2 || !this.allows(conn, target, rest, undefined)) return false;
+    for (const grp of this.inherited(parent!).groups) {
+      if (!this.allows(conn, target, grp.caps, undefined)) continue;
+      for (const p of grp.principals) if (conn.types.has(this.graph.nodes[p].type) && this.target(conn, p)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Every principal with the access asked to some target of the connection, found from the targets' side: for each
+   * target that matches, the principals with a role on it (exactly, with their object id), the grantors above it
+   * whose own capabilities suffice (their members qualify too), and, when only a combination of grantors suffices,
+   * the principals holding that combination. The same set `effectiveOut` answers for one principal at a time.
+   */
+  private bulkOut(conn: CompiledConnection): Uint8Array {
+    const g = this.graph;
+    const out = new Uint8Array(g.size);
+    const grantors = new Set<number>();
+    const caps = new Set<string>();
+    const rest = new Set<string>();
+    for (const t of this.bulkTargets(conn)) {
+      if (!this.target(conn, t)) continue;
+      const node = g.nodes[t];
+      const parent = this.parentOf(t);
+      const chain = parent === undefined ? NO_CHAIN : this.grantorChain(parent);
+      // Roles on the target itself. A grantor outside every group (the usual managed identity) is checked in place;
+      // groups and their members go through the general expansion.
+      let grouped: Map<number, Set<string>> | undefined;
+      for (const e of g.in[t]) {
+        const edge = g.edges[e];
+        if (edge.kind !== 'hasPermissionTo') continue;
+        const x = edge.from;
+        if (!this.standalone(x)) {
+          const { caps: own, used } = edgeCaps(edge.properties);
+          if (!used) continue;
+          grouped ??= new Map<number, Set<string>>();
+          let set = grouped.get(x);
+          if (set === undefined) grouped.set(x, (set = new Set<string>()));
+          for (const c of own) set.add(c);
+          continue;
+        }
+        if (out[x] === 1 || !addEdgeCaps(edge.properties, caps)) {
+          caps.clear();
+          continue;
+        }
+        for (let c: Chain | undefined = chain; c !== undefined; c = c.parent) {
+          const above = c.own.get(x);
+          if (above) for (const a of above) caps.add(a);
+        }
+        if (this.allows(conn, node, caps, objectIdOf(g.nodes[x]))) out[x] = 1;
+        caps.clear();
+      }
+      if (grouped !== undefined) {
+        for (const [p, own] of this.expandMembers(grouped)) {
+          if (out[p] === 1) continue;
+          const held = this.inheritedCaps(p, chain);
+          for (const c of own) held.add(c);
+          if (this.allows(conn, node, held, objectIdOf(g.nodes[p]))) out[p] = 1;
+        }
+      }
+      rest.clear();
+      let insufficient = 0;
+      for (let c: Chain | undefined = chain; c !== undefined; c = c.parent) {
+        for (const grp of c.groups) {
+          if (!this.allows(conn, node, grp.caps, undefined)) {
+            insufficient++;
+            for (const x of grp.caps) rest.add(x);
+            continue;
+          }
+          for (const x of grp.grantors) grantors.add(x);
+        }
+      }
+      if (insufficient >= 2 && this.allows(conn, node, rest, undefined)) {
+        for (const grp of this.inherited(parent!).groups) if (this.allows(conn, node, grp.caps, undefined)) for (const p of grp.principals) out[p] = 1;
+      }
+    }
+    for (const x of grantors) for (const p of this.members(x)) out[p] = 1;
+    return out;
+  }
+
+  /** The targets a bulk evaluation goes through (it pays off once more principals than these have been checked). */
+  private bulkTargets(conn: CompiledConnection): readonly number[] {
+    return (conn.targets ??= this.superset(conn) ?? this.allOf(conn.types));
+  }
+
+  /** The node is in no group and has no members: its roles are its own only. */
+  private standalone(n: number): boolean {
+    const memo = (this.standaloneMemo ??= new Int8Array(this.graph.size));
+    if (memo[n] !== 0) return memo[n] === 1;
+    const g = this.graph;
+    const alone = !g.out[n].some((e) => g.edges[e].kind === 'memberOf') && !g.in[n].some((e) => g.edges[e].kind === 'memberOf');
+    memo[n] = alone ? 1 : 2;
+    return alone;
+  }
+
+  // ---- planning: where to start -------------------------------------------------------------------------------
+
+  private typeCount(types: ReadonlySet<string>): number {
+    let n = 0;
+    for (const t of types) n += indexesOfType(this.graph, t).length;
+    return n;
+  }
+
+  private allOf(types: ReadonlySet<string>): number[] {
+    const out: number[] = [];
+    for (const t of types) for (const n of indexesOfType(this.graph, t)) out.push(n);
+    return out;
+  }
+
+  /**
+   * A superset of the nodes that can match `spec`, when one is cheaper to get than all the nodes of its types, else
+   * undefined. Candidates come from the far side of what the pattern requires: the sources of `hasVulnerability`
+   * edges a vulnerability condition accepts; the nodes next to a connection's (small, or itself bounded) far side;
+   * for effective access out, the principals holding a role on a scope above some possible target. Every candidate
+   * is still matched in full.
+   */
+  superset(spec: Spec): number[] | undefined {
+    if (this.supersets.has(spec.id)) return this.supersets.get(spec.id) ?? undefined;
+    let bestSize = this.typeCount(spec.types);
+    let best: Set<number> | undefined;
+    const g = this.graph;
+    const consider = (estimate: number, build: () => Set<number>): void => {
+      if (estimate * 2 >= bestSize) return;
+      const set = build();
+      if (set.size < bestSize) {
+        best = set;
+        bestSize = set.size;
+      }
+    };
+    for (const c of spec.conditions) {
+      const hit = c.vulnerabilityEdge;
+      if (hit === undefined) continue;
+      const vulns = indexesOfType(g, 'Vulnerability');
+      let estimate = vulns.length;
+      for (const v of vulns) estimate += g.in[v].length;
+      consider(estimate, () => {
+        const set = new Set<number>();
+        for (const v of vulns) for (const e of g.in[v]) if (hit(e) && spec.types.has(g.nodes[g.edges[e].from].type)) set.add(g.edges[e].from);
+        return set;
+      });
+    }
+    for (const k of spec.connections) {
+      if (k.effective && !k.out) continue;
+      const farBound = this.superset(k);
+      const far = farBound ?? (this.typeCount(k.types) * 2 < bestSize ? this.allOf(k.types) : undefined);
+      if (far === undefined) continue;
+      if (k.effective) {
+        // principals with a role on a scope at or above a possible target (or members of such grantors)
+        consider(far.length * 4, () => {
+          const scopes = new Set<number>();
+          for (const t of far) {
+            for (let n: number | undefined = t, guard = 0; n !== undefined && guard < 32 && !scopes.has(n); n = this.parentOf(n), guard++) scopes.add(n);
+          }
+          const set = new Set<number>();
+          const seen = new Set<number>();
+          for (const sc of scopes) {
+            for (const e of g.in[sc]) {
+              const edge = g.edges[e];
+              if (edge.kind !== 'hasPermissionTo' || seen.has(edge.from)) continue;
+              seen.add(edge.from);
+              for (const p of this.members(edge.from)) if (spec.types.has(g.nodes[p].type)) set.add(p);
+            }
+          }
+          return set;
+        });
+        continue;
+      }
+      let estimate = far.length;
+      for (const n of far) estimate += k.out ? g.in[n].length : g.out[n].length;
+      consider(estimate, () => {
+        const set = new Set<number>();
+        for (const n of far) {
+          for (const e of k.out ? g.in[n] : g.out[n]) {
+            const edge = g.edges[e];
+            if (edge.kind !== k.edge) continue;
+            const m = k.out ? edge.from : edge.to;
+            if (spec.types.has(g.nodes[m].type)) set.add(m);
+          }
+        }
+        return set;
+      });
+    }
+    const result = best === undefined ? undefined : [...best].sort((a, b) => a - b);
+    this.supersets.set(spec.id, result ?? null);
+    return result;
+  }
+
+  // ---- the matched sub-graph -----------------------------------------------------------------------------------
+
+  private addNode(sink: Sink, n: number): boolean {
+    if (sink.nodeSet.has(n)) return true;
+    if (sink.nodes.length >= EXPLORER_LIMITS.matchedNodes) return false;
+    sink.nodeSet.add(n);
+    sink.nodes.push(n);
+    return true;
+  }
+
+  private addEdge(sink: Sink, e: number): void {
+    const edge = this.graph.edges[e];
+    if (this.addNode(sink, edge.from) && this.addNode(sink, edge.to)) sink.edges.add(e);
+  }
+
+  collect(spec: Spec, node: GraphNode, sink: Sink): void {
+    const key = `${spec.id}:${node.index}`;
+    if (sink.visited.has(key) || !this.addNode(sink, node.index)) return;
+    sink.visited.add(key);
+    for (const c of spec.conditions) c.collect?.(node, sink);
+    for (const conn of spec.connections) {
+      let count = 0;
+      for (const m of this.neighbours(conn, node, sink)) {
+        this.collect(conn, this.graph.nodes[m], sink);
+        if (++count >= EXPLORER_LIMITS.matchedPerConnection || sink.nodes.length >= EXPLORER_LIMITS.matchedNodes) break;
+      }
+    }
+  }
+
+  /** The neighbours that satisfy a connection, adding the edges that connect them to the sub-graph as they come. */
+  private *neighbours(conn: CompiledConnection, node: GraphNode, sink: Sink): Generator<number> {
+    const g = this.graph;
+    if (!conn.effective) {
+      for (const e of conn.out ? g.out[node.index] : g.in[node.index]) {
+        const edge = g.edges[e];
+        if (edge.kind !== conn.edge) continue;
+        const m = conn.out ? edge.to : edge.from;
+        if (!this.target(conn, m)) continue;
+        this.addEdge(sink, e);
+        yield m;
+      }
+      return;
+    }
+    if (conn.out) {
+      const grants = this.grantsOf(node);
+      const under = this.underIndex(conn);
+      const seen = new Set<number>();
+      for (const s of grants.keys()) {
+        const candidates = under.get(s);
+        if (candidates === undefined) continue;
+        const caps = this.capsAt(grants, s);
+        const scope = g.nodes[s];
+        const self = conn.types.has(scope.type) && this.allows(conn, scope, caps, objectIdOf(node)) && this.target(conn, s);
+        if (!self && !this.scopeHit(conn, s, caps, candidates)) continue;
+        for (const t of candidates) {
+          if (seen.has(t)) continue;
+          seen.add(t);
+          if (!this.target(conn, t)) continue;
+          const access = accessTo(g, node, g.nodes[t]);
+          if (!this.allowsAccess(conn, access)) continue;
+          this.addAccessChain(sink, node, g.nodes[t], access!);
+          yield t;
+        }
+      }
+      return;
+    }
+    // In: principals with a role on the node, members of sufficient grantors above, then any other inheritor.
+    const parent = this.parentOf(node.index);
+    const chain = parent === undefined ? NO_CHAIN : this.grantorChain(parent);
+    const seen = new Set<number>();
+    const candidates = function* (this: Explorer): Generator<number> {
+      yield* this.expandMembers(this.grantorsAt(node.index)).keys();
+      const rest = new Set<string>();
+      let insufficient = 0;
+      for (let c: Chain | undefined = chain; c !== undefined; c = c.parent) {
+        for (const grp of c.groups) {
+          if (this.allows(conn, node, grp.caps, undefined)) for (const grantor of grp.grantors) yield* this.members(grantor);
+          else {
+            insufficient++;
+            for (const x of grp.caps) rest.add(x);
+          }
+        }
+      }
+      if (parent !== undefined && insufficient >= 2 && this.allows(conn, node, rest, undefined)) {
+        for (const grp of this.inherited(parent).groups) if (this.allows(conn, node, grp.caps, undefined)) yield* grp.principals;
+      }
+    };
+    for (const p of candidates.call(this)) {
+      if (seen.has(p)) continue;
+      seen.add(p);
+      const principal = g.nodes[p];
+      if (!conn.types.has(principal.type) || !this.target(conn, p)) continue;
+      const access = accessTo(g, principal, node);
+      if (!this.allowsAccess(conn, access)) continue;
+      this.addAccessChain(sink, principal, node, access!);
+      yield p;
+    }
+  }
+
+  /** principal (memberOf → group)* → hasPermissionTo → scope (contains →)* → target, for the first few grants used. */
+  private addAccessChain(sink: Sink, principal: GraphNode, target: GraphNode, access: Access): void {
+    const g = this.graph;
+    const chain = containersOf(g, target);
+    // The grants that give something: capabilities, or an access policy on the target itself (Reader-like roles do not).
+    const giving = access.via.filter((e) => edgeCaps(e.properties).caps.length > 0 || e.to === target.index);
+    for (const via of (giving.length > 0 ? giving : access.via).slice(0, 5)) {
+      if (via.from !== principal.index) for (const e of this.memberPath(principal.index, via.from)) this.addEdge(sink, e);
+      this.addEdge(sink, via.index);
+      for (let i = chain.indexOf(via.to); i > 0; i--) {
+        const e = g.out[chain[i]].find((x) => g.edges[x].kind === 'contains' && g.edges[x].to === chain[i - 1]);
+        if (e !== undefined) this.addEdge(sink, e);
+      }
+    }
+  }
+
+  /** The memberOf edges from a principal to one of its (transitive) groups, shortest first. */
+  private memberPath(from: number, to: number): number[] {
+    const g = this.graph;
+    const prev = new Map<number, number>([[from, -1]]);
+    const queue = [from];
+    for (let i = 0; i < queue.length && !prev.has(to); i++) {
+      for (const e of g.out[queue[i]]) {
+        const edge = g.edges[e];
+        if (edge.kind !== 'memberOf' || prev.has(edge.to)) continue;
+        prev.set(edge.to, e);
+        queue.push(edge.to);
+      }
+    }
+    const path: number[] = [];
+    for (let n = to; prev.has(n) && prev.get(n)! >= 0; n = g.edges[prev.get(n)!].from) path.unshift(prev.get(n)!);
+    return path;
+  }
+
+  newSink(): Sink {
+    return { nodes: [], nodeSet: new Set(), edges: new Set(), visited: new Set() };
+  }
+}
+
+/** Runs an explorer query (validated again here, so any value is safe to pass) over the graph. */
+export function runQuery(graph: SecurityGraph, query: ExplorerQuery, options: ExplorerOptions = {}): ExplorerResult {
+  const started = performance.now();
+  const q = validateQuery(query);
+  const explorer = new Explorer(graph, options);
+  const root = explorer.compileRoot(q);
+  const limit = q.limit ?? EXPLORER_LIMITS.defaultLimit;
+  // The first `limit` matches by id, kept sorted as they come (no sort of every match).
+  const top: Array<{ sortKey: string; node: GraphNode }> = [];
+  let count = 0;
+  const before = (a: { sortKey: string; node: GraphNode }, b: { sortKey: string; node: GraphNode }): boolean =>
+    a.sortKey < b.sortKey || (a.sortKey === b.sortKey && a.node.key < b.node.key);
+  const consider = (node: GraphNode): void => {
+    if (!explorer.matches(root, node)) return;
+    count++;
+    const item = { sortKey: node.id.toLowerCase(), node };
+    if (top.length === limit && !before(item, top[top.length - 1])) return;
+    let lo = 0;
+    let hi = top.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (before(top[mid], item)) lo = mid + 1;
+      else hi = mid;
+    }
+    top.splice(lo, 0, item);
+    if (top.length > limit) top.pop();
+  };
+  const candidates = options.plan === false ? undefined : explorer.superset(root);
+  if (candidates !== undefined) for (const n of candidates) consider(graph.nodes[n]);
+  else for (const type of root.types) for (const n of indexesOfType(graph, type)) consider(graph.nodes[n]);
+  const results: ExplorerMatch[] = top.map(({ node }) => {
+    const sink = explorer.newSink();
+    explorer.collect(root, node, sink);
+    const ref = (n: number): ExplorerNodeRef => ({ id: graph.nodes[n].id, name: graph.nodes[n].name, type: graph.nodes[n].type });
+    return {
+      id: node.id,
+      name: node.name,
+      type: node.type,
+      ...(node.subscriptionId !== undefined ? { subscriptionId: node.subscriptionId } : {}),
+      matched: {
+        nodes: sink.nodes.map(ref),
+        edges: [...sink.edges].map((e) => {
+          const edge = graph.edges[e];
+          return { from: graph.nodes[edge.from].id, to: graph.nodes[edge.to].id, kind: edge.kind };
+        }),
+      },
+    };
+  });
+  return { count, truncated: count > limit, results, millis: Math.round((performance.now() - started) * 10) / 10 };
+}
