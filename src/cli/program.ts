@@ -21,6 +21,8 @@ import { scanCommand } from './commands/scan.js';
 import { complianceCommand } from './commands/compliance.js';
 import { findingsCommand } from './commands/findings.js';
 import { graphCommand } from './commands/graph.js';
+import { serveCommand } from './commands/serve.js';
+import { tokenCommand } from './commands/token.js';
 
 const VERSION = '0.1.0';
 
@@ -93,6 +95,8 @@ export function buildProgram(io: CliIO, contexts: CommandContext[]): Command {
   program.addCommand(complianceCommand(run));
   program.addCommand(findingsCommand(run));
   program.addCommand(graphCommand(run));
+  program.addCommand(serveCommand(run));
+  program.addCommand(tokenCommand(run));
   inheritSettings(program);
   return program;
 }

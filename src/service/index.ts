@@ -7,3 +7,4 @@ export * from './context.js';
 export * from './policy-session.js';
 export * from './posture-session.js';
 export * from './graph-session.js';
+export * from './policy-writes.js';

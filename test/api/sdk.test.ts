@@ -1,0 +1,120 @@
+/**
+ * The real SDK clients against the server over plain HTTP (the bearer policy refuses http, so it is replaced by a
+ * header policy, as the contract describes): @azure/arm-security 5.0.0 and @azure/arm-policy 7.0.1. Values equal
+ * the CLI's for the same store.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecurityCenter } from '@azure/arm-security';
+import { PolicyClient } from '@azure/arm-policy';
+import { startServer, type RunningServer } from '../../src/api/index.js';
+import { NOW, cliJson, sampleStore, type Manifest } from './helpers.js';
+
+let server: RunningServer;
+let store: string;
+let manifest: Manifest;
+let sub: string;
+let token: string;
+
+const credential = { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3600e3 }) };
+
+function withToken<T extends { pipeline: { removePolicy(o: { name: string }): unknown; addPolicy(p: unknown, o?: unknown): unknown } }>(client: T): T {
+  client.pipeline.removePolicy({ name: 'bearerTokenAuthenticationPolicy' });
+  client.pipeline.addPolicy({ name: 'palisadeToken', sendRequest: (req: any, next: any) => { req.headers.set('authorization', `Bearer ${token}`); return next(req); } });
+  return client;
+}
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+/** SDK models flatten `properties`; compare against the CLI wire item flattened the same way (keys the SDK maps). */
+beforeAll(async () => {
+  ({ store, manifest } = await sampleStore('palisade-api-sdk-'));
+  sub = manifest.scenario.busiestSubscriptionIds[0];
+  server = await startServer({ store, port: 0, auth: 'token', env: { PALISADE_NOW: NOW } });
+  token = server.createToken({ role: 'Owner', scope: '/' });
+}, 180_000);
+
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('@azure/arm-security 5.0.0', () => {
+  const client = () => withToken(new SecurityCenter(credential, sub, { endpoint: server.url, allowInsecureConnection: true } as any));
+
+  it('pricings list / get / update (PUT → 200)', async () => {
+    const c = client();
+    const list = await c.pricings.list();
+    const cli = await cliJson(store, 'security', 'pricing', 'list', '--subscription', sub);
+    expect(list.value!.map((p) => [p.name, p.pricingTier])).toEqual(cli.value.map((p: any) => [p.name, p.pricingTier]));
+    const vm = await c.pricings.get('VirtualMachines');
+    expect(vm.pricingTier).toBe(cli.value.find((p: any) => p.name === 'VirtualMachines').pricingTier);
+    const updated = await c.pricings.update('VirtualMachines', { pricingTier: 'Standard', subPlan: 'P2' } as any);
+    expect(updated).toMatchObject({ name: 'VirtualMachines', pricingTier: 'Standard', subPlan: 'P2' });
+    expect(await cliJson(store, 'security', 'pricing', 'show', '-n', 'VirtualMachines', '--subscription', sub)).toMatchObject({ pricingTier: 'Standard', subPlan: 'P2' });
+  });
+
+  it('secureScores list / get, controls with expand, control definitions', async () => {
+    const c = client();
+    const cli = await cliJson(store, 'security', 'secure-score', 'show', '--subscription', sub);
+    const list = await collect(c.secureScores.list());
+    expect(list).toHaveLength(1);
+    const one = await c.secureScores.get('ascScore');
+    expect(one).toMatchObject({ id: cli.id, name: 'ascScore', max: cli.properties.score.max, current: cli.properties.score.current, percentage: cli.properties.score.percentage, weight: cli.properties.weight });
+    const controls = await collect(c.secureScoreControls.listBySecureScore('ascScore', { expand: 'definition' }));
+    const cliControls = await cliJson(store, 'security', 'secure-score-controls', 'list', '--expand', 'definition', '--subscription', sub);
+    expect(controls.map((x) => [x.name, x.current, x.max, x.healthyResourceCount, x.unhealthyResourceCount, x.definition?.maxScore])).toEqual(
+      cliControls.value.map((x: any) => [x.name, x.properties.score.current, x.properties.score.max, x.properties.healthyResourceCount, x.properties.unhealthyResourceCount, x.properties.definition?.properties.maxScore]),
+    );
+    const defs = await collect(c.secureScoreControlDefinitions.list());
+    expect(defs.length).toBe((await cliJson(store, 'security', 'secure-score-control-definitions', 'list')).value.length);
+  });
+
+  it('assessments.list follows nextLink over every page; assessments.get with a leading-slash id', async () => {
+    const c = client();
+    const all = await collect(c.assessments.list(`subscriptions/${sub}`));
+    const cli = await cliJson(store, 'security', 'assessment', 'list', '--subscription', sub);
+    expect(cli.value.length).toBeGreaterThan(100);
+    expect(all.map((a) => a.id)).toEqual(cli.value.map((a: any) => a.id));
+    expect(all.map((a) => a.status?.code)).toEqual(cli.value.map((a: any) => a.properties.status.code));
+    const first = cli.value[0];
+    const got = await c.assessments.get(first.properties.resourceDetails.Id, first.name, { expand: 'metadata' });
+    expect(got.id).toBe(first.id);
+    expect(got.metadata?.displayName).toBeDefined();
+  });
+
+  it('regulatoryComplianceStandards.list', async () => {
+    const c = client();
+    const std = await collect(c.regulatoryComplianceStandards.list());
+    const cli = await cliJson(store, 'security', 'regulatory-compliance-standards', 'list', '--subscription', sub);
+    expect(std.map((s) => [s.name, s.state, s.passedControls, s.failedControls])).toEqual(cli.value.map((s: any) => [s.name, s.properties.state, s.properties.passedControls, s.properties.failedControls]));
+  });
+
+  it('an SDK error carries the ARM code', async () => {
+    const c = client();
+    await expect(c.secureScores.get('nope')).rejects.toMatchObject({ statusCode: 404, code: 'SecureScoreNotFound' });
+  });
+});
+
+describe('@azure/arm-policy 7.0.1 on Node 20', () => {
+  it('policyAssignments create (201) / get / list (%24filter) / delete', async () => {
+    const c = withToken(new PolicyClient(credential as any, sub, { endpoint: server.url, allowInsecureConnection: true } as any) as any);
+    const scope = `/subscriptions/${sub}`;
+    const created = await c.policyAssignments.create(scope, 'sdk-assignment', {
+      policyDefinitionId: '/providers/Microsoft.Authorization/policyDefinitions/4fa4b6c0-31ca-4c0d-b10d-24b96f62a751',
+      enforcementMode: 'DoNotEnforce',
+      displayName: 'from the SDK',
+    } as any);
+    expect(created).toMatchObject({ name: 'sdk-assignment' });
+    const got = await c.policyAssignments.get(scope, 'sdk-assignment');
+    expect(got.id).toBe(`${scope}/providers/Microsoft.Authorization/policyAssignments/sdk-assignment`);
+    const listed = await collect(c.policyAssignments.list({ filter: 'atScope()' }) as AsyncIterable<any>);
+    const cli = await cliJson(store, 'policy', 'assignment', 'list', '--scope', scope, '--filter', 'atScope()');
+    expect(listed.map((a) => a.id).sort()).toEqual(cli.map((a: any) => a.id).sort());
+    expect(listed.some((a) => a.name === 'sdk-assignment')).toBe(true);
+    await c.policyAssignments.delete(scope, 'sdk-assignment');
+    await expect(c.policyAssignments.get(scope, 'sdk-assignment')).rejects.toMatchObject({ statusCode: 404, code: 'PolicyAssignmentNotFound' });
+  });
+});
