@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 /**
  * Policy writes from ARM request bodies (the API server's PUTs), with the validation `palisade policy assignment
  * create` and `palisade policy exemption create` apply (same codes, same rows, one merge import each):
@@ -51,14 +52,14 @@ export function checkPolicyParameters(raw: unknown, def: PolicyResource, assignm
     } else if (Array.isArray(decl.allowedValues) && decl.allowedValues.length > 0) {
       const values = decl.type?.toLowerCase() === 'array' && Array.isArray(value) && !decl.allowedValues.some((a) => Array.isArray(a)) ? value : [value];
       for (const one of values) {
-        if (!decl.allowedValues.some((a) => JSON.stringify(a) === JSON.stringify(one))) {
+        if (!decl.allowedValues.some((a) => isDeepStrictEqual(a, one))) {
           problems.push(`parameter '${name}' value ${show(one)} is not allowed; allowed values: ${decl.allowedValues.map(show).join(', ')}`);
         }
       }
     }
     out[name] = { value };
   }
-  const valid = names.length === 0 ? 'none' : names.map((n) => `${n} (${declared[n].type ?? 'any'})`).join(', ');
+  const valid = names.length === 0 ? 'none' : names.map((n) => `${n} (${declared[n].type ?? 'any'}${Array.isArray(declared[n].allowedValues) ? `: ${declared[n].allowedValues!.map(show).join(' | ')}` : ''})`).join(', ');
   if (unknown.length > 0) {
     throw new PalisadeError('UndefinedPolicyParameter', `The policy assignment '${assignmentName}' has the parameter(s) '${unknown.join("', '")}' which are not defined in the ${what} '${def.name}'. Valid parameters: ${valid}.`, {
       kind: 'validation',

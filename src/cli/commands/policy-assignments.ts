@@ -19,6 +19,7 @@ import type { PolicyResource } from '../../catalog/index.js';
 import { resolveAssignment, normalizeAssignment, PolicyCompiler, parameterTypeMatches } from '../../policy/index.js';
 import type { CommandContext } from '../context.js';
 import { ASSIGNMENT_TYPE, PolicySession, findPolicyRow, flattenPolicyRow, guidFrom, type PolicyRow } from '../../service/index.js';
+import { checkPolicyParameters } from '../../service/index.js';
 import type { Run } from '../run.js';
 import { readJsonArgument } from './policy-definitions.js';
 import { resolveSubscription } from './resource.js';
@@ -53,21 +54,6 @@ async function writeScope(ctx: CommandContext, opts: { scope?: string; resourceG
 // ---------------------------------------------------------------------------------------------------------------
 // Parameters
 
-interface ParameterDecl {
-  type?: string;
-  defaultValue?: unknown;
-  allowedValues?: unknown[];
-}
-
-function declaredParameters(def: PolicyResource): Record<string, ParameterDecl> {
-  const p = (def.properties as Record<string, unknown>).parameters;
-  return isRecord(p) ? (p as Record<string, ParameterDecl>) : {};
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
 function show(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
@@ -78,50 +64,7 @@ function show(v: unknown): string {
  * every parameter without a default given. Accepts `{"p": {"value": v}}` and the short `{"p": v}`.
  */
 export function checkParameters(raw: unknown, def: PolicyResource, assignmentName: string, source: string): Record<string, { value: unknown }> {
-  if (raw === undefined) raw = {};
-  if (!isRecord(raw)) throw new PalisadeError('InvalidPolicyParameters', `${source}: the parameters must be a JSON object such as '{ "effect": { "value": "Deny" } }'`, { kind: 'validation' });
-  const declared = declaredParameters(def);
-  const names = Object.keys(declared);
-  const what = def.type.toLowerCase().endsWith('policysetdefinitions') ? 'policy set definition' : 'policy definition';
-  const out: Record<string, { value: unknown }> = {};
-  const unknown: string[] = [];
-  const problems: string[] = [];
-  for (const [given, v] of Object.entries(raw)) {
-    const name = names.find((n) => n.toLowerCase() === given.toLowerCase());
-    if (!name) {
-      unknown.push(given);
-      continue;
-    }
-    const value = isRecord(v) && 'value' in v ? v.value : v;
-    const decl = declared[name] ?? {};
-    if (decl.type && !parameterTypeMatches(decl.type, value)) {
-      problems.push(`parameter '${name}' expects a value of type '${decl.type}', got ${show(value)}`);
-    } else if (Array.isArray(decl.allowedValues) && decl.allowedValues.length > 0) {
-      const values = decl.type?.toLowerCase() === 'array' && Array.isArray(value) && !decl.allowedValues.some((a) => Array.isArray(a)) ? value : [value];
-      for (const one of values) {
-        if (!decl.allowedValues.some((a) => deepEqual(a, one))) {
-          problems.push(`parameter '${name}' value ${show(one)} is not allowed; allowed values: ${decl.allowedValues.map(show).join(', ')}`);
-        }
-      }
-    }
-    out[name] = { value };
-  }
-  const valid = names.length === 0 ? 'none' : names.map((n) => `${n} (${declared[n].type ?? 'any'}${Array.isArray(declared[n].allowedValues) ? `: ${declared[n].allowedValues!.map(show).join(' | ')}` : ''})`).join(', ');
-  if (unknown.length > 0) {
-    throw new PalisadeError(
-      'UndefinedPolicyParameter',
-      `The policy assignment '${assignmentName}' has the parameter(s) '${unknown.join("', '")}' which are not defined in the ${what} '${def.name}'. Valid parameters: ${valid}.`,
-      { kind: 'validation', target: unknown[0] },
-    );
-  }
-  if (problems.length > 0) {
-    throw new PalisadeError('InvalidPolicyParameters', `The policy assignment '${assignmentName}' has invalid parameters: ${problems.join('; ')}.`, { kind: 'validation' });
-  }
-  const missing = names.filter((n) => !(n in out) && !('defaultValue' in (declared[n] ?? {})));
-  if (missing.length > 0) {
-    throw new PalisadeError('MissingPolicyParameter', `The policy assignment '${assignmentName}' is missing the parameter(s) '${missing.join("', '")}' as defined in the ${what} '${def.name}'. Valid parameters: ${valid}.`, { kind: 'validation', target: missing[0] });
-  }
-  return out;
+  return checkPolicyParameters(raw, def, assignmentName, source);
 }
 
 /** The effects of an assignment's references with its parameters (for the identity check and remediation). */
