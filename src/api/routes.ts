@@ -27,6 +27,7 @@ import {
   validatePricingUpdate,
   type ControlScore,
   type PricingExtension,
+  priorityView,
 } from '../posture/index.js';
 import {
   ASSIGNMENT_TYPE,
@@ -704,22 +705,7 @@ export function buildRoutes(): Route[] {
       }
       const ev = await c.estate.get();
       const items = ev.posture.run.priorities().filter((p) => allowed(p.subscriptionId));
-      const value = items.slice(0, top ?? items.length).map((p, i) => ({
-        rank: i + 1,
-        recommendation: p.displayName,
-        assessmentKey: p.assessmentKey,
-        resourceId: p.resourceId,
-        subscriptionId: p.subscriptionId,
-        control: p.controlName,
-        controlId: p.controlId,
-        severity: p.severity,
-        points: roundTo(p.points, 2),
-        scoreIncrease: roundTo(p.scoreIncrease, 4),
-        exploitability: roundTo(p.exploitability, 2),
-        priority: roundTo(p.priority, 2),
-        otherUnhealthyInControl: p.otherUnhealthyInControl,
-        exposure: p.exposure ?? null,
-      }));
+      const value = items.slice(0, top ?? items.length).map(priorityView);
       return ok({ value });
     }),
     r('GET', '/palisade/v1/score-history', 'none', 'read', TENANT, async (c) => {

@@ -4,8 +4,8 @@
  *
  * Evaluation is built for large graphs (millions of nodes):
  * - candidates are the nodes of the root entity's types (`nodesOfType`), or fewer when the pattern bounds them more
- *   cheaply from its far side (the planner, `superset`: sources of matching vulnerability edges, neighbours of a
- *   small connected type, holders of roles above possible targets);
+ *   cheaply (the planner, `superset`: nodes with an insight the pattern requires, sources of matching vulnerability
+ *   edges, neighbours of a small connected type, holders of roles above possible targets);
  * - conditions run cheapest first (insights, then properties, recommendations, vulnerabilities), connections last;
  * - whether a node matches a connection's pattern is memoised per (connection, node) in a byte array;
  * - effective access (`hasPermissionTo` with `access` / `capabilities`) never walks a scope's whole subtree per
@@ -101,8 +101,18 @@ interface CompiledCondition {
   test: Test;
   /** Adds what a positive match rests on (vulnerability edges) to the sub-graph. */
   collect?: (node: GraphNode, sink: Sink) => void;
-  /** A vulnerability condition: whether a `hasVulnerability` edge satisfies it (lets the planner start from vulnerabilities). */
-  vulnerabilityEdge?: (edge: number) => boolean;
+  /**
+   * For the planner: the nodes that can satisfy the condition, when they can be listed without testing every node
+   * (an insight's index, the sources of the vulnerability edges it accepts, the union of those of `anyOf` branches).
+   */
+  sources?: Sources;
+}
+
+interface Sources {
+  /** About how many nodes or edges listing them visits. */
+  estimate(): number;
+  /** Adds those of the given types to `into`. */
+  add(types: ReadonlySet<string>, into: Set<number>): void;
 }
 
 interface Spec {
@@ -245,10 +255,18 @@ class Explorer {
   private compileCondition(c: Condition): CompiledCondition {
     if ('insight' in c) {
       const id = c.insight;
-      if (c.where === undefined) return { cost: 0, test: (n) => n.insights.has(id) };
+      const g = this.graph;
+      const sources: Sources = {
+        estimate: () => g.nodesWithInsight(id).length,
+        add: (types, into) => {
+          for (const n of g.nodesWithInsight(id)) if (types.has(g.nodes[n].type)) into.add(n);
+        },
+      };
+      if (c.where === undefined) return { cost: 0, sources, test: (n) => n.insights.has(id) };
       const where = compileWhere(id, c.where);
       return {
         cost: 0,
+        sources,
         test: (n) => {
           const insight = n.insights.get(id);
           return insight !== undefined && where(insight.value);
@@ -290,7 +308,17 @@ class Explorer {
       };
       return {
         cost: 3,
-        vulnerabilityEdge: hit,
+        sources: {
+          estimate: () => {
+            let n = 0;
+            for (const v of indexesOfType(this.graph, 'Vulnerability')) n += 1 + this.graph.in[v].length;
+            return n;
+          },
+          add: (types, into) => {
+            const g = this.graph;
+            for (const v of indexesOfType(g, 'Vulnerability')) for (const e of g.in[v]) if (hit(e) && types.has(g.nodes[g.edges[e].from].type)) into.add(g.edges[e].from);
+          },
+        },
         test: (n) => this.graph.out[n.index].some(hit),
         collect: (n, sink) => {
           let count = 0;
@@ -307,8 +335,19 @@ class Explorer {
       return { cost: inner.cost, test: (n) => !inner.test(n) };
     }
     const branches = this.compileConditions(c.anyOf);
+    const all = branches.every((b) => b.sources !== undefined);
     return {
       cost: Math.max(...branches.map((b) => b.cost)),
+      ...(all
+        ? {
+            sources: {
+              estimate: () => branches.reduce((sum, b) => sum + b.sources!.estimate(), 0),
+              add: (types: ReadonlySet<string>, into: Set<number>) => {
+                for (const b of branches) b.sources!.add(types, into);
+              },
+            },
+          }
+        : {}),
       test: (n) => branches.some((b) => b.test(n)),
       collect: (n, sink) => {
         for (const b of branches) if (b.collect && b.test(n)) b.collect(n, sink);
@@ -714,6 +753,19 @@ class Explorer {
     return out;
   }
 
+  /**
+   * Root connections of effective access out, on a root without conditions: when more root candidates than targets
+   * will be asked about, find the qualifying principals in bulk from the start rather than after checking as many
+   * one by one.
+   */
+  prepareRoot(root: Spec, candidates: readonly number[] | undefined): void {
+    if (root.conditions.length > 0) return; // they may leave few candidates: decide as evaluation goes
+    const count = candidates?.length ?? this.typeCount(root.types);
+    for (const conn of root.connections) {
+      if (conn.effective && conn.out && conn.bulk === undefined && count > EXPLORER_LIMITS.bulkAfter && count > this.bulkTargets(conn).length) conn.bulk = this.bulkOut(conn);
+    }
+  }
+
   /** The targets a bulk evaluation goes through (it pays off once more principals than these have been checked). */
   private bulkTargets(conn: CompiledConnection): readonly number[] {
     return (conn.targets ??= this.superset(conn) ?? this.allOf(conn.types));
@@ -745,8 +797,8 @@ class Explorer {
 
   /**
    * A superset of the nodes that can match `spec`, when one is cheaper to get than all the nodes of its types, else
-   * undefined. Candidates come from the far side of what the pattern requires: the sources of `hasVulnerability`
-   * edges a vulnerability condition accepts; the nodes next to a connection's (small, or itself bounded) far side;
+   * undefined. Candidates come from what the pattern requires: the nodes carrying an insight (the graph's insight
+   * index), the sources of the `hasVulnerability` edges a vulnerability condition accepts; the nodes next to a connection's (small, or itself bounded) far side;
    * for effective access out, the principals holding a role on a scope above some possible target. Every candidate
    * is still matched in full.
    */
@@ -764,14 +816,11 @@ class Explorer {
       }
     };
     for (const c of spec.conditions) {
-      const hit = c.vulnerabilityEdge;
-      if (hit === undefined) continue;
-      const vulns = indexesOfType(g, 'Vulnerability');
-      let estimate = vulns.length;
-      for (const v of vulns) estimate += g.in[v].length;
-      consider(estimate, () => {
+      const sources = c.sources;
+      if (sources === undefined) continue;
+      consider(sources.estimate(), () => {
         const set = new Set<number>();
-        for (const v of vulns) for (const e of g.in[v]) if (hit(e) && spec.types.has(g.nodes[g.edges[e].from].type)) set.add(g.edges[e].from);
+        sources.add(spec.types, set);
         return set;
       });
     }
@@ -987,6 +1036,7 @@ export function runQuery(graph: SecurityGraph, query: ExplorerQuery, options: Ex
     if (top.length > limit) top.pop();
   };
   const candidates = options.plan === false ? undefined : explorer.superset(root);
+  if (options.plan !== false) explorer.prepareRoot(root, candidates);
   if (candidates !== undefined) for (const n of candidates) consider(graph.nodes[n]);
   else for (const type of root.types) for (const n of indexesOfType(graph, type)) consider(graph.nodes[n]);
   const results: ExplorerMatch[] = top.map(({ node }) => {

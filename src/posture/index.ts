@@ -15,7 +15,7 @@ export { computeAssessments, compareAssessments, statusFor } from './assessments
 export type { Assessment, AssessmentCause, AssessmentOptions, AssessmentStatus, AssessmentStatusCode, PolicyStateInput } from './assessments.js';
 export { aggregateForScope, aggregateSecureScore, computeControlScores, computeSecureScores, computeSubscriptionScore, controlFromCounts, scoreOfControls } from './secure-score.js';
 export type { AggregateSecureScore, ControlScore, GracePeriodCheck, ResourceControlState, ScoreOptions, ScoreValue, SubscriptionSecureScore } from './secure-score.js';
-export { NO_EXPOSURE, exploitabilityFactor, exposureFromMap, prioritize } from './prioritize.js';
+export { NO_EXPOSURE, exploitabilityFactor, exposureFromMap, prioritize, priorityView } from './prioritize.js';
 export type { ExposureProvider, PrioritizeOptions, PrioritizedItem, ResourceExposure } from './prioritize.js';
 export {
   activeStandards,

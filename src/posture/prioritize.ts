@@ -18,6 +18,7 @@
 import type { PostureCatalogData } from '../catalog/index.js';
 import type { Assessment } from './assessments.js';
 import { computeSecureScores, type ScoreOptions } from './secure-score.js';
+import { roundTo } from './arm.js';
 
 export interface ResourceExposure {
   /** Reachable from the internet directly (hops 0) or through `hops` network hops. */
@@ -136,4 +137,24 @@ export function prioritize(assessments: readonly Assessment[], catalog: PostureC
       cmp(x.assessmentKey, y.assessmentKey),
   );
   return options.top !== undefined ? out.slice(0, options.top) : out;
+}
+
+/** A prioritised item as the CLI and the API print it: rank, names, rounded points and factors. */
+export function priorityView(p: PrioritizedItem, index: number): Record<string, unknown> {
+  return {
+    rank: index + 1,
+    recommendation: p.displayName,
+    assessmentKey: p.assessmentKey,
+    resourceId: p.resourceId,
+    subscriptionId: p.subscriptionId,
+    control: p.controlName,
+    controlId: p.controlId,
+    severity: p.severity,
+    points: roundTo(p.points, 2),
+    scoreIncrease: roundTo(p.scoreIncrease, 4),
+    exploitability: roundTo(p.exploitability, 2),
+    priority: roundTo(p.priority, 2),
+    otherUnhealthyInControl: p.otherUnhealthyInControl,
+    exposure: p.exposure ?? null,
+  };
 }

@@ -493,6 +493,27 @@ describe('runQuery: connections', () => {
     expect(typeof all.millis).toBe('number');
   });
 
+  it('sees insights, nodes and edges added to the graph after an earlier query', () => {
+    const { graph: g } = fixtureBuild();
+    const q: ExplorerQuery = { entity: 'AzureVM', conditions: [{ insight: 'isCritical' }], connections: [{ edge: 'contains', direction: 'in', entity: 'AzureResourceGroup' }] };
+    expect(runQuery(g, q).count).toBe(0);
+    const app = g.nodes.find((n) => n.name === 'vm-app-02')!;
+    g.addInsight(app, 'isCritical', { criticality: 'high', source: 'test' });
+    expect(runQuery(g, q).results.map((r) => r.name)).toEqual(['vm-app-02']);
+    const rg = g.nodes.find((n) => n.name === 'rg-data')!;
+    const vm = g.addNode({ key: `${rg.key}/providers/microsoft.compute/virtualmachines/vm-new`, id: `${rg.id}/providers/Microsoft.Compute/virtualMachines/vm-new`, type: 'AzureVM', name: 'vm-new', properties: {} });
+    g.addEdge(rg, vm, 'contains');
+    g.addInsight(vm, 'isCritical');
+    expect(runQuery(g, q).results.map((r) => r.name)).toEqual(['vm-new', 'vm-app-02']); // by id: rg-data before rg-web
+    const vaults = { entity: 'ManagedIdentity', conditions: [{ property: 'name', op: 'equals', value: 'vm-narrow-04 (system-assigned)' }], connections: [{ edge: 'hasPermissionTo', access: 'read', entity: 'AzureKeyVault' }] } as ExplorerQuery;
+    const before = runQuery(g, vaults).results[0].matched.nodes.filter((n) => n.type === 'AzureKeyVault').map((n) => n.name);
+    const kv = g.addNode({ key: `${rg.key}/providers/microsoft.keyvault/vaults/kv-new`, id: `${rg.id}/providers/Microsoft.KeyVault/vaults/kv-new`, type: 'AzureKeyVault', name: 'kv-new', properties: { enableRbacAuthorization: true } });
+    g.addEdge(rg, kv, 'contains');
+    g.addEdge(g.nodes.find((n) => n.name === 'vm-narrow-04 (system-assigned)')!, kv, 'hasPermissionTo', { grants: [{ roleName: 'Key Vault Secrets User', capabilities: ['kv.secret.get'] }] });
+    expect(before).toEqual(['kv-ops']);
+    expect(runQuery(g, vaults).results[0].matched.nodes.filter((n) => n.type === 'AzureKeyVault').map((n) => n.name)).toEqual(['kv-ops', 'kv-new']);
+  });
+
   it('shows the vulnerabilities a vulnerability condition matched', () => {
     const r = runQuery(graph, { entity: 'AzureVM', conditions: [{ vulnerability: { severity: ['Critical', 'High'] } }, { insight: 'exposedToInternet' }] });
     const web = r.results.find((x) => x.name === 'vm-web-01')!;

@@ -24,6 +24,7 @@ import {
   toArmSecureScoreControl,
   type ControlScore,
   type ExposureProvider,
+  priorityView,
 } from '../../posture/index.js';
 import { loadPostureCatalog } from '../../catalog/index.js';
 import type { CommandContext } from '../context.js';
@@ -205,22 +206,7 @@ export function securityPostureCommands(run: Run): Command[] {
       const subs = subscriptionsIn(session, scope);
       const items = session.run.priorities().filter((p) => !subs || subs.has(p.subscriptionId.toLowerCase()));
       ctx.emit(
-        items.slice(0, opts.top ?? items.length).map((p, i) => ({
-          rank: i + 1,
-          recommendation: p.displayName,
-          assessmentKey: p.assessmentKey,
-          resourceId: p.resourceId,
-          subscriptionId: p.subscriptionId,
-          control: p.controlName,
-          controlId: p.controlId,
-          severity: p.severity,
-          points: roundTo(p.points, 2),
-          scoreIncrease: roundTo(p.scoreIncrease, 4),
-          exploitability: roundTo(p.exploitability, 2),
-          priority: roundTo(p.priority, 2),
-          otherUnhealthyInControl: p.otherUnhealthyInControl,
-          exposure: p.exposure ?? null,
-        })),
+        items.slice(0, opts.top ?? items.length).map(priorityView),
       );
     });
   });

@@ -1,0 +1,241 @@
+/**
+ * The dashboard's only way to the server: every route `palisade serve` exposes that a page reads, in one place, so a
+ * route change is a one-file fix. Requests carry `Authorization: Bearer <token>`; ARM errors `{error: {code, message}}`
+ * become ApiError; list pages follow `nextLink` to the end. GET answers are cached per path until `invalidate()`
+ * (the header's refresh, or after a write such as an exemption).
+ */
+import type {
+  ArmList,
+  Assessment,
+  AssessmentMetadata,
+  AttackPath,
+  ComplianceAssessment,
+  ComplianceControl,
+  ComplianceStandard,
+  ExemptionRequest,
+  GenericResource,
+  PolicyExemption,
+  Pricing,
+  PriorityItem,
+  ScorePoint,
+  SecureScore,
+  SecureScoreControl,
+  Subscription,
+  WhoAmI,
+} from './types';
+
+export const API_VERSIONS = {
+  subscriptions: '2022-12-01',
+  secureScores: '2020-01-01',
+  pricings: '2024-01-01',
+  assessments: '2021-06-01',
+  regulatoryCompliance: '2019-01-01-preview',
+  attackPaths: '2023-11-01-preview',
+  resources: '2021-04-01',
+  policyExemptions: '2022-07-01-preview',
+} as const;
+
+/** The built-in MCSB assignment of the sample estate; used only when an assessment names no assignment. */
+export const DEFAULT_POLICY_ASSIGNMENT_ID =
+  '/providers/Microsoft.Management/managementGroups/contoso-root/providers/Microsoft.Authorization/policyAssignments/mcsb-mg-root';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+const TOKEN_KEY = 'palisade.token';
+let token: string | null = readStoredToken();
+const unauthorizedListeners = new Set<() => void>();
+
+function readStoredToken(): string | null {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function getToken(): string | null {
+  return token;
+}
+
+export function setToken(value: string | null): void {
+  token = value;
+  invalidate();
+  try {
+    if (value) sessionStorage.setItem(TOKEN_KEY, value);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // storage unavailable (private mode): the token lives for this page only
+  }
+}
+
+/** Called when an authenticated request answers 401 (token expired or revoked). */
+export function onUnauthorized(listener: () => void): () => void {
+  unauthorizedListeners.add(listener);
+  return () => unauthorizedListeners.delete(listener);
+}
+
+const seg = encodeURIComponent;
+
+/** `nextLink` is absolute; the dashboard talks to its own origin only, so keep the path and query. */
+export function relativeLink(link: string): string {
+  try {
+    const u = new URL(link, window.location.origin);
+    return `${u.pathname}${u.search}`;
+  } catch {
+    return link;
+  }
+}
+
+async function send<T>(method: string, path: string, body?: unknown, bearer: string | null = token): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (error) {
+    throw new ApiError(0, 'NetworkError', `The Palisade server could not be reached (${(error as Error).message}).`);
+  }
+  const text = await res.text();
+  let json: unknown = undefined;
+  if (text) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      if (res.ok) throw new ApiError(res.status, 'InvalidResponse', `${method} ${path} did not return JSON.`);
+    }
+  }
+  if (!res.ok) {
+    const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+    const e = new ApiError(res.status, err?.code ?? `Http${res.status}`, err?.message ?? (res.statusText || `HTTP ${res.status}`));
+    if (res.status === 401 && bearer === token && token) for (const l of unauthorizedListeners) l();
+    throw e;
+  }
+  return json as T;
+}
+
+const cache = new Map<string, Promise<unknown>>();
+
+function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+  const hit = cache.get(key);
+  if (hit) return hit as Promise<T>;
+  const p = load();
+  cache.set(key, p);
+  p.catch(() => cache.delete(key));
+  return p;
+}
+
+/** Forget every cached answer. */
+export function invalidate(): void {
+  cache.clear();
+}
+
+function get<T>(path: string): Promise<T> {
+  return cached(path, () => send<T>('GET', path));
+}
+
+/** All items of an ARM list, following `nextLink`. */
+function getAll<T>(path: string): Promise<T[]> {
+  return cached(`all:${path}`, async () => {
+    const items: T[] = [];
+    let next: string | null | undefined = path;
+    const seen = new Set<string>();
+    while (next) {
+      if (seen.has(next)) throw new ApiError(0, 'PagingLoop', `The server returned the same nextLink twice (${next}).`);
+      seen.add(next);
+      const page: ArmList<T> = await send<ArmList<T>>('GET', next);
+      items.push(...(page.value ?? []));
+      next = page.nextLink ? relativeLink(page.nextLink) : null;
+    }
+    return items;
+  });
+}
+
+const sub = (subscriptionId: string) => `/subscriptions/${seg(subscriptionId)}`;
+const security = (subscriptionId: string) => `${sub(subscriptionId)}/providers/Microsoft.Security`;
+
+// ------------------------------------------------------------------------------------------------------------ routes
+
+/** Checks a token (before it is stored) or the current one. */
+export function whoami(candidate?: string): Promise<WhoAmI> {
+  return send<WhoAmI>('GET', '/palisade/v1/whoami', undefined, candidate ?? token);
+}
+
+export function listSubscriptions(): Promise<Subscription[]> {
+  return getAll<Subscription>(`/subscriptions?api-version=${API_VERSIONS.subscriptions}`);
+}
+
+export function getSecureScore(subscriptionId: string): Promise<SecureScore> {
+  return get<SecureScore>(`${security(subscriptionId)}/secureScores/ascScore?api-version=${API_VERSIONS.secureScores}`);
+}
+
+export function listSecureScoreControls(subscriptionId: string): Promise<SecureScoreControl[]> {
+  return getAll<SecureScoreControl>(
+    `${security(subscriptionId)}/secureScores/ascScore/secureScoreControls?api-version=${API_VERSIONS.secureScores}&$expand=definition`,
+  );
+}
+
+export function listPricings(subscriptionId: string): Promise<Pricing[]> {
+  return getAll<Pricing>(`${security(subscriptionId)}/pricings?api-version=${API_VERSIONS.pricings}`);
+}
+
+export function listAssessments(subscriptionId: string): Promise<Assessment[]> {
+  return getAll<Assessment>(`${security(subscriptionId)}/assessments?api-version=${API_VERSIONS.assessments}&$expand=metadata`);
+}
+
+export function listAssessmentMetadata(): Promise<AssessmentMetadata[]> {
+  return getAll<AssessmentMetadata>(`/providers/Microsoft.Security/assessmentMetadata?api-version=${API_VERSIONS.assessments}`);
+}
+
+export function listComplianceStandards(subscriptionId: string): Promise<ComplianceStandard[]> {
+  return getAll<ComplianceStandard>(`${security(subscriptionId)}/regulatoryComplianceStandards?api-version=${API_VERSIONS.regulatoryCompliance}`);
+}
+
+export function listComplianceControls(subscriptionId: string, standard: string): Promise<ComplianceControl[]> {
+  return getAll<ComplianceControl>(
+    `${security(subscriptionId)}/regulatoryComplianceStandards/${seg(standard)}/regulatoryComplianceControls?api-version=${API_VERSIONS.regulatoryCompliance}`,
+  );
+}
+
+export function listComplianceAssessments(subscriptionId: string, standard: string, control: string): Promise<ComplianceAssessment[]> {
+  return getAll<ComplianceAssessment>(
+    `${security(subscriptionId)}/regulatoryComplianceStandards/${seg(standard)}/regulatoryComplianceControls/${seg(control)}/regulatoryComplianceAssessments?api-version=${API_VERSIONS.regulatoryCompliance}`,
+  );
+}
+
+export function listAttackPaths(subscriptionId: string): Promise<AttackPath[]> {
+  return getAll<AttackPath>(`${security(subscriptionId)}/attackPaths?api-version=${API_VERSIONS.attackPaths}`);
+}
+
+/** `$top` sets ARM's page size: a big subscription comes in a few pages instead of one per hundred resources. */
+export function listResources(subscriptionId: string): Promise<GenericResource[]> {
+  return getAll<GenericResource>(`${sub(subscriptionId)}/resources?api-version=${API_VERSIONS.resources}&$top=1000`);
+}
+
+/** The `security recommendation prioritize` items (a bare array or an ARM list page). */
+export async function listPriorities(subscriptionId: string, top = 20): Promise<PriorityItem[]> {
+  const r = await get<PriorityItem[] | ArmList<PriorityItem>>(`/palisade/v1/priorities?subscriptionId=${seg(subscriptionId)}&top=${top}`);
+  return Array.isArray(r) ? r : (r?.value ?? []);
+}
+
+export async function scoreHistory(subscriptionId: string): Promise<ScorePoint[]> {
+  const r = await get<ArmList<ScorePoint> | ScorePoint[]>(`/palisade/v1/score-history?subscriptionId=${seg(subscriptionId)}`);
+  return Array.isArray(r) ? r : (r?.value ?? []);
+}
+
+/** PUT a policy exemption at `scope` (a resource, resource group, subscription or management group id). */
+export async function createExemption(scope: string, name: string, properties: ExemptionRequest): Promise<PolicyExemption> {
+  const path = `${scope.replace(/\/+$/, '')}/providers/Microsoft.Authorization/policyExemptions/${seg(name)}?api-version=${API_VERSIONS.policyExemptions}`;
+  const r = await send<PolicyExemption>('PUT', path, { properties });
+  invalidate();
+  return r;
+}

@@ -1,0 +1,31 @@
+import type { ReactNode } from 'react';
+import { ApiError } from '../api';
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <div className="loading" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" /> Loading {what}…
+    </div>
+  );
+}
+
+export function ErrorBox({ error, what }: { error: Error; what: string }) {
+  const code = error instanceof ApiError ? error.code : undefined;
+  const status = error instanceof ApiError && error.status ? ` (HTTP ${error.status})` : '';
+  return (
+    <div className="error-box" role="alert">
+      <strong>Could not load {what}{status}.</strong> {code ? <code>{code}</code> : null} {error.message}
+    </div>
+  );
+}
+
+/** Loading / error / content for one async value. */
+export function Async<T>({ state, what, children }: { state: { data: T | undefined; error: Error | undefined; loading: boolean }; what: string; children: (data: T) => ReactNode }) {
+  if (state.error) return <ErrorBox error={state.error} what={what} />;
+  if (state.data === undefined) return <Loading what={what} />;
+  return <>{children(state.data)}</>;
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <p className="empty">{children}</p>;
+}

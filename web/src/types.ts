@@ -1,0 +1,201 @@
+/**
+ * The wire shapes the dashboard reads: ARM resources as `palisade serve` returns them (and as the CLI prints them;
+ * see src/posture/arm.ts and src/graph/arm.ts). Only the fields the pages use are typed; everything else is ignored.
+ */
+
+export interface ArmResource<P> {
+  id: string;
+  name: string;
+  type: string;
+  properties: P;
+}
+
+export interface ArmList<T> {
+  value: T[];
+  nextLink?: string | null;
+}
+
+export interface WhoAmI {
+  role: string;
+  scope: string;
+  expiresOn?: string | null;
+}
+
+export interface Subscription {
+  id: string;
+  subscriptionId: string;
+  displayName: string;
+  state: string;
+  tenantId?: string;
+}
+
+export interface Score {
+  current: number;
+  max: number;
+  percentage: number;
+}
+
+export type SecureScore = ArmResource<{ displayName: string; score: Score; weight: number }>;
+
+export type ControlDefinition = ArmResource<{
+  displayName: string;
+  description: string;
+  maxScore: number;
+  source: { sourceType: string };
+  assessmentDefinitions: Array<{ id: string }>;
+}>;
+
+export type SecureScoreControl = ArmResource<{
+  displayName: string;
+  score: Score;
+  healthyResourceCount: number;
+  unhealthyResourceCount: number;
+  notApplicableResourceCount: number;
+  weight: number;
+  definition?: ControlDefinition;
+}>;
+
+export interface PricingProperties {
+  pricingTier: string;
+  subPlan?: string | null;
+  enablementTime?: string | null;
+  resourcesCoverageStatus?: string | null;
+  extensions?: Array<{ name: string; isEnabled: string }> | null;
+}
+
+/** ARM nests the plan in `properties`; `az security pricing list` flattens it. Both are accepted. */
+export type Pricing = { id: string; name: string; type: string; properties?: PricingProperties } & Partial<PricingProperties>;
+
+export interface AssessmentMetadataProperties {
+  displayName: string;
+  policyDefinitionId: string;
+  description: string;
+  remediationDescription: string;
+  categories: string[];
+  severity: string;
+  userImpact: string;
+  implementationEffort: string;
+  preview: boolean;
+  assessmentType: string;
+}
+
+export type AssessmentMetadata = ArmResource<AssessmentMetadataProperties>;
+
+export type Assessment = ArmResource<{
+  resourceDetails: { Source?: string; Id?: string; source?: string; id?: string };
+  displayName: string;
+  status: { code: 'Healthy' | 'Unhealthy' | 'NotApplicable' | string; cause?: string; description?: string; statusChangeDate?: string };
+  additionalData?: Record<string, string>;
+  metadata?: AssessmentMetadataProperties;
+}>;
+
+export type ComplianceStandard = ArmResource<{
+  state: string;
+  passedControls: number;
+  failedControls: number;
+  skippedControls: number;
+  unsupportedControls: number;
+}>;
+
+export type ComplianceControl = ArmResource<{
+  description: string;
+  state: string;
+  passedAssessments: number;
+  failedAssessments: number;
+  skippedAssessments: number;
+}>;
+
+export type ComplianceAssessment = ArmResource<{
+  description: string;
+  assessmentType: string;
+  assessmentDetailsLink?: string;
+  state: string;
+  passedResources: number;
+  failedResources: number;
+  skippedResources: number;
+}>;
+
+export interface AttackPathEntity {
+  entityInternalId: string;
+  entityName: string;
+  entityType: string;
+  entityIdentifiers?: Record<string, string>;
+}
+
+export interface AttackPathConnection {
+  sourceEntityInternalId: string;
+  targetEntityInternalId: string;
+  title: string;
+  properties?: Record<string, unknown>;
+}
+
+export interface AttackPath {
+  id: string;
+  name: string;
+  type: string;
+  subscriptionId: string | null;
+  properties: {
+    displayName: string;
+    description: string;
+    attackPathType: string;
+    riskLevel: string;
+    riskFactors: string[];
+    riskCategories: string[];
+    potentialImpact: string;
+    attackStory: string;
+    entryPointEntityInternalID: string;
+    targetEntityInternalID: string;
+    assessments: Array<{ entityInternalId: string; assessmentKey: string; assessmentName: string; breaksPath: boolean }>;
+    graphComponent: {
+      entities: AttackPathEntity[];
+      connections: AttackPathConnection[];
+      insights: Array<{ id: string; entityInternalId: string; data?: unknown }>;
+    };
+    manualRemediationSteps?: string[];
+    chokePoints?: string[];
+  };
+}
+
+export interface GenericResource {
+  id: string;
+  name: string;
+  type: string;
+  location?: string | null;
+  resourceGroup?: string | null;
+  kind?: string | null;
+  tags?: Record<string, string> | null;
+}
+
+export interface PriorityItem {
+  rank: number;
+  assessmentKey: string;
+  recommendation: string;
+  resourceId: string;
+  subscriptionId: string;
+  control: string;
+  controlId: string;
+  severity: string;
+  points: number;
+  scoreIncrease: number;
+  exploitability: number;
+  priority: number;
+  otherUnhealthyInControl: number;
+  exposure?: { internetExposed: boolean; hops?: number; onAttackPath: boolean };
+}
+
+export interface ScorePoint {
+  at: string;
+  /** A percentage (0..1 or 0..100), points, or a `{current, max, percentage}` object: the chart normalises. */
+  score: number | Partial<Score>;
+}
+
+export interface ExemptionRequest {
+  policyAssignmentId: string;
+  exemptionCategory: 'Waiver' | 'Mitigated';
+  displayName?: string;
+  description?: string;
+  expiresOn?: string;
+  policyDefinitionReferenceIds?: string[];
+}
+
+export type PolicyExemption = ArmResource<ExemptionRequest & Record<string, unknown>>;
