@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { PalisadeError } from '../../core/index.js';
 import { startServer } from '../../api/index.js';
 import type { Run } from '../run.js';
+import type { CommandContext } from '../context.js';
 
 function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError(`'${value}' is not a port (0-65535).`);
@@ -30,32 +31,47 @@ export function serveCommand(run: Run): Command {
         if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new PalisadeError('ArgumentUsageError', 'usage error: --tls-cert FILE --tls-key FILE (both)', { kind: 'argument' });
         if (opts.tlsCert && opts.tlsSelfSigned) throw new PalisadeError('ArgumentUsageError', 'usage error: --tls-cert/--tls-key | --tls-self-signed', { kind: 'argument' });
         const tls = opts.tlsSelfSigned ? ('self-signed' as const) : opts.tlsCert ? { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey!) } : undefined;
-        const store = ctx.options.store ?? ctx.io.env.PALISADE_STORE ?? '.palisade/palisade.db';
-        const server = await startServer({
-          store,
-          host: opts.host,
-          port: opts.port,
-          tls,
-          auth: opts.auth,
-          webRoot: opts.web,
-          env: ctx.io.env,
-          logger: { info: (m) => ctx.logger.info(m), warning: (m) => ctx.logger.warning(m), error: (m) => ctx.io.stderr(`ERROR: ${m}\n`) },
-        });
-        ctx.io.stdout(`Palisade API listening on ${server.url}\n`);
-        if (opts.auth === 'token' && ctx.io.stdoutIsTTY) {
-          const token = server.createToken({ role: 'Owner', scope: '/', expiresIn: '1h' });
-          ctx.io.stdout(`Owner token for the tenant root (1 hour; 'palisade token create' makes more):\n${token}\n`);
-        }
-        await new Promise<void>((resolve) => {
-          const stop = () => {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
-            resolve();
-          };
-          process.on('SIGINT', stop);
-          process.on('SIGTERM', stop);
-        });
-        await server.close();
+        await serveUntilStopped(ctx, { host: opts.host, port: opts.port, tls, auth: opts.auth, web: opts.web, printToken: ctx.io.stdoutIsTTY });
       });
     });
+}
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  tls?: 'self-signed' | { cert: Buffer; key: Buffer };
+  auth: 'token' | 'none';
+  web?: string;
+  /** Print a fresh Owner token for the tenant root (1 hour). */
+  printToken: boolean;
+}
+
+/** Starts the API server over the command's store, prints its URL (and a token), and serves until SIGINT / SIGTERM. */
+export async function serveUntilStopped(ctx: CommandContext, opts: ServeOptions): Promise<void> {
+  const store = ctx.options.store ?? ctx.io.env.PALISADE_STORE ?? '.palisade/palisade.db';
+  const server = await startServer({
+    store,
+    host: opts.host,
+    port: opts.port,
+    tls: opts.tls,
+    auth: opts.auth,
+    webRoot: opts.web,
+    env: ctx.io.env,
+    logger: { info: (m) => ctx.logger.info(m), warning: (m) => ctx.logger.warning(m), error: (m) => ctx.io.stderr(`ERROR: ${m}\n`) },
+  });
+  ctx.io.stdout(`Palisade API${opts.web ? ' and dashboard' : ''} listening on ${server.url}\n`);
+  if (opts.auth === 'token' && opts.printToken) {
+    const token = server.createToken({ role: 'Owner', scope: '/', expiresIn: '1h' });
+    ctx.io.stdout(`Owner token for the tenant root (1 hour; 'palisade token create' makes more):\n${token}\n`);
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close();
 }

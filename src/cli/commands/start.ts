@@ -6,6 +6,10 @@ import { generateSample } from '../../estate/index.js';
 import type { Run } from '../run.js';
 import { importEstate, inventory } from './estate.js';
 import { renderScan, runScan } from './scan.js';
+import { serveUntilStopped } from './serve.js';
+
+/** The built dashboard (npm run build:web). */
+const WEB_DIST = join(import.meta.dirname, '..', '..', '..', 'web', 'dist');
 
 export function startCommand(run: Run): Command {
   return new Command('start')
@@ -13,9 +17,11 @@ export function startCommand(run: Run): Command {
     .option('--sample-dir <dir>', 'Where the sample estate lives.', '.palisade/sample')
     .option('--reimport', 'Import the sample again even when the store already holds an estate.')
     .option('--no-scan', 'Skip the posture scan.')
+    .option('--no-serve', 'Do not start the API server and dashboard afterwards.')
+    .option('--port <port>', 'Port of the API server and dashboard.', '8443')
     .action(function (this: Command) {
       return run(this, async (ctx) => {
-        const opts = this.opts<{ sampleDir: string; reimport?: boolean; scan: boolean }>();
+        const opts = this.opts<{ sampleDir: string; reimport?: boolean; scan: boolean; serve: boolean; port: string }>();
         const started = Date.now();
         if (!existsSync(join(opts.sampleDir, 'manifest.json'))) {
           ctx.io.stderr(`Generating the sample estate in ${opts.sampleDir} ...\n`);
@@ -44,6 +50,11 @@ export function startCommand(run: Run): Command {
           ctx.io.stdout(`\nReady in ${((Date.now() - started) / 1000).toFixed(1)} s. Try: npx palisade resource list --resource-type Microsoft.Compute/virtualMachines -o table\n`);
         } else {
           ctx.emit(posture ? { ...summary, posture } : summary);
+        }
+        if (opts.serve) {
+          const web = existsSync(join(WEB_DIST, 'index.html')) ? WEB_DIST : undefined;
+          if (!web) ctx.logger.warning(`the dashboard is not built (${WEB_DIST}); serving the API only. Build it with: npm run build:web`);
+          await serveUntilStopped(ctx, { host: '127.0.0.1', port: Number(opts.port), auth: 'token', web, printToken: true });
         }
       });
     });
