@@ -1,0 +1,84 @@
+/**
+ * The seed article's `az rest` commands, run by the Debian `azure-cli` package against `palisade serve` over a
+ * sample store: the article's URLs with management.azure.com swapped for the server, its `--query` expressions, and
+ * a bearer token passed as a header (`--skip-authorization-header`, so no `az login`). The numbers equal what the
+ * CLI prints for the same store. `.ci/run` installs azure-cli when it is missing; without `az` this file says SKIP.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import jmespath from 'jmespath';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/api/index.js';
+import { NOW, cliJson, sampleStore, type Manifest } from './helpers.js';
+
+const run = promisify(execFile);
+const AZ = ['/usr/bin/az', '/usr/local/bin/az'].find((p) => existsSync(p));
+if (!AZ) console.log('SKIP az rest tests: azure-cli is not installed (apt-get install azure-cli; .ci/run does it)');
+
+let server: RunningServer;
+let store: string;
+let manifest: Manifest;
+let sub: string;
+let token: string;
+const config = mkdtempSync(join(tmpdir(), 'palisade-az-'));
+
+async function az(args: string[]): Promise<string> {
+  const { stdout } = await run(AZ!, args, {
+    env: { ...process.env, AZURE_CONFIG_DIR: config, AZURE_CORE_COLLECT_TELEMETRY: 'false', AZURE_CORE_NO_COLOR: 'true', AZURE_CORE_ONLY_SHOW_ERRORS: 'true' },
+    timeout: 120_000,
+  });
+  return stdout;
+}
+
+async function rest(method: string, path: string, query: string, output = 'json', body?: string): Promise<string> {
+  const args = ['rest', '--method', method, '--url', `${server.url}${path}`, '--skip-authorization-header', '--headers', `Authorization=Bearer ${token}`, '--query', query, '-o', output];
+  if (body) args.push('--body', body);
+  return az(args);
+}
+
+describe.skipIf(!AZ)('the article’s az rest commands against palisade serve', () => {
+  beforeAll(async () => {
+    ({ store, manifest } = await sampleStore('palisade-az-rest-'));
+    sub = manifest.scenario.busiestSubscriptionIds[0];
+    server = await startServer({ store, port: 0, auth: 'token', env: { PALISADE_NOW: NOW } });
+    token = server.createToken({ role: 'Owner', scope: '/' });
+  }, 180_000);
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('secureScores/ascScore --query "properties.score" (section 3)', async () => {
+    const score = JSON.parse(await rest('get', `/subscriptions/${sub}/providers/Microsoft.Security/secureScores/ascScore?api-version=2020-01-01`, 'properties.score'));
+    const cli = (await cliJson(store, 'security', 'secure-score', 'show', '--subscription', sub)) as { properties: { score: unknown } };
+    expect(score).toEqual(cli.properties.score);
+    const pct = JSON.parse(await rest('get', `/subscriptions/${sub}/providers/Microsoft.Security/secureScores/ascScore?api-version=2020-01-01`, 'properties.score.percentage'));
+    expect(pct).toBe((cli.properties.score as { percentage: number }).percentage);
+  }, 180_000);
+
+  it('secureScoreControls with $expand=definition and the article’s sort_by query (section 3)', async () => {
+    const query = 'sort_by(value[].{control:properties.displayName, current:properties.score.current, max:properties.score.max, gap:properties.score.max}[?max>`0`], &gap)';
+    const got = JSON.parse(await rest('get', `/subscriptions/${sub}/providers/Microsoft.Security/secureScores/ascScore/secureScoreControls?api-version=2020-01-01&$expand=definition`, query));
+    const cli = await cliJson(store, 'security', 'secure-score-controls', 'list', '--expand', 'definition', '--subscription', sub);
+    expect(got).toEqual(jmespath.search(cli, query));
+    expect(got.length).toBeGreaterThan(5);
+  }, 180_000);
+
+  it('attackPaths with the article’s name/risk query (section 6)', async () => {
+    const query = 'value[].{name:properties.displayName, risk:properties.riskLevel}';
+    const got = JSON.parse(await rest('get', `/subscriptions/${sub}/providers/Microsoft.Security/attackPaths?api-version=2023-11-01-preview`, query));
+    const cli = await cliJson(store, 'security', 'attack-path', 'list', '--subscription', sub);
+    expect(got).toEqual(jmespath.search(cli, query));
+  }, 180_000);
+
+  it('pricings: PUT CloudPosture Standard, then the article’s Standard-plans query (section 1 and Verify)', async () => {
+    await rest('put', `/subscriptions/${sub}/providers/Microsoft.Security/pricings/CloudPosture?api-version=2024-01-01`, 'properties.pricingTier', 'json', JSON.stringify({ properties: { pricingTier: 'Standard' } }));
+    const standard = (await rest('get', `/subscriptions/${sub}/providers/Microsoft.Security/pricings?api-version=2024-01-01`, "value[?properties.pricingTier=='Standard'].name", 'tsv')).trim().split('\n');
+    expect(standard).toContain('CloudPosture');
+    const cli = await cliJson(store, 'security', 'pricing', 'list', '--subscription', sub);
+    expect(standard.sort()).toEqual((jmespath.search(cli, "value[?pricingTier=='Standard'].name") as string[]).sort());
+  }, 180_000);
+});
