@@ -2,8 +2,9 @@
  * `palisade graph show|query|template list|show|run|export`: the cloud security graph itself — its size and how it
  * was built, the cloud security explorer (JSON queries and saved templates), and export as JSON or GraphML.
  */
+import { positiveInt } from '../arguments.js';
 import { createWriteStream, readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { PalisadeError, canonicalKey, safeJsonParse } from '../../core/index.js';
 import {
   GRAPH_EXPORT_FORMATS,
@@ -21,10 +22,6 @@ import { GraphSession, PostureSession } from '../../service/index.js';
 import type { Run } from '../run.js';
 import { catalogDir } from './catalog.js';
 
-function positiveInt(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`'${value}' is not a positive integer.`);
-  return Number(value);
-}
 
 /** Recommendation conditions need the posture's assessments; computed only when the query has one. */
 async function explorerOptions(ctx: CommandContext, query: ExplorerQuery): Promise<ExplorerOptions> {

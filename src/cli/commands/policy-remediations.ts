@@ -10,7 +10,8 @@
  * (only DeployIfNotExists and Modify — and Append, which Palisade remediates too): the error lists the references
  * of the assignment that can be remediated, with their effects under the assignment's parameters.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { nonNegativeInt } from '../arguments.js';
+import { Command, Option } from 'commander';
 import { PalisadeError, ResourceId, canonicalKey, type ArgRow } from '../../core/index.js';
 import { createRemediation, normalizeAssignment, type RemediationChange, type RemediationRecord } from '../../policy/index.js';
 import type { CommandContext } from '../context.js';
@@ -184,11 +185,6 @@ async function find(ctx: CommandContext, name: string, scope: string | undefined
   return hits[0];
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a non-negative integer`);
-  return n;
-}
 
 function scopeOptions(cmd: Command): Command {
   return cmd
@@ -210,8 +206,8 @@ export function policyRemediationCommand(run: Run): Command {
       .option('--location-filters <locations...>', 'Only resources in these locations (space-separated).')
       .option('--resource <id>', 'Only this resource.')
       .addOption(new Option('--failure-threshold <fraction>', 'Accepted for az compatibility.'))
-      .addOption(new Option('--parallel-deployments <n>', 'Accepted for az compatibility.').argParser(positiveInt))
-      .addOption(new Option('--resource-count <n>', 'Accepted for az compatibility.').argParser(positiveInt)),
+      .addOption(new Option('--parallel-deployments <n>', 'Accepted for az compatibility.').argParser(nonNegativeInt))
+      .addOption(new Option('--resource-count <n>', 'Accepted for az compatibility.').argParser(nonNegativeInt)),
   ).action(function (this: Command) {
     return run(this, async (ctx) => {
       ctx.emit(await createRemediationCommand(ctx, this.opts<CreateOptions>()));

@@ -10,7 +10,8 @@
  * is OData (`complianceState eq 'NonCompliant' and resourceType eq 'Microsoft.Storage/storageAccounts'`: eq, ne, gt,
  * ge, lt, le, and, or, not, parentheses, contains/startswith/endswith; strings compare case-insensitively).
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { nonNegativeInt } from '../arguments.js';
+import { Command, Option } from 'commander';
 import { PalisadeError, ResourceId, canonicalKey, ids } from '../../core/index.js';
 import { summarizeStates, type PolicyStateRecord, type PolicyStatesSummary } from '../../policy/index.js';
 import type { CommandContext } from '../context.js';
@@ -275,11 +276,6 @@ async function selection(ctx: CommandContext, session: PolicySession, opts: Scop
   return { scope, predicate: (r) => preds.every((p) => p(r)) };
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`'${value}' is not a non-negative integer`);
-  return n;
-}
 
 function addScopeOptions(cmd: Command): Command {
   return cmd
@@ -295,7 +291,7 @@ function addScopeOptions(cmd: Command): Command {
     .option('--filter <odata>', "OData filter, e.g. \"complianceState eq 'NonCompliant'\".")
     .option('--from <datetime>', 'Accepted for az compatibility: Palisade answers from the latest evaluation.')
     .option('--to <datetime>', 'Accepted for az compatibility: Palisade answers from the latest evaluation.')
-    .addOption(new Option('--top <n>', 'Maximum number of records to return.').argParser(positiveInt));
+    .addOption(new Option('--top <n>', 'Maximum number of records to return.').argParser(nonNegativeInt));
 }
 
 /** `--order-by "prop [asc|desc], ..."`. */

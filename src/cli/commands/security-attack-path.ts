@@ -3,7 +3,8 @@
  * Azure Resource Graph shape (`microsoft.security/attackpaths`), tenant-wide unless --subscription or
  * --management-group narrows them (by the entry point's subscription).
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { positiveInt } from '../arguments.js';
+import { Command, Option } from 'commander';
 import { PalisadeError, canonicalKey } from '../../core/index.js';
 import { ManagementGroupTree } from '../../estate/index.js';
 import { RISK_LEVELS, greedyChokePoints, targetChokePoints, toArmAttackPath, type AttackPath } from '../../graph/index.js';
@@ -13,10 +14,6 @@ import type { Run } from '../run.js';
 import { resolveSubscription } from './resource.js';
 import { emitList } from './security-common.js';
 
-function positiveInt(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`'${value}' is not a positive integer.`);
-  return Number(value);
-}
 
 interface ScopeFilter {
   subscriptions?: Set<string>;

@@ -10,7 +10,8 @@
  *   secure-score-control-definitions list   secureScoreControlDefinitions
  *   recommendation prioritize [--top N]     Palisade: points at risk × exploitability
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { positiveInt } from '../arguments.js';
+import { Command, Option } from 'commander';
 import { PalisadeError, canonicalKey } from '../../core/index.js';
 import {
   ASC_SCORE,
@@ -57,10 +58,6 @@ function checkScoreName(name: string | undefined): void {
   }
 }
 
-function positiveInt(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`'${value}' is not a positive integer.`);
-  return Number(value);
-}
 
 /** The secure score (ARM) and its controls at a scope. */
 function scoreAt(session: PostureSession, scope: PostureScope): { score: ReturnType<typeof toArmSecureScore>; controls: ControlScore[] } {
