@@ -3,12 +3,16 @@
  * [--web DIR]`: the ARM-compatible API server over the store (see docs/api.md). Prints the URL; started on a terminal
  * it also prints a fresh Owner token for the tenant root (1 hour). Runs until SIGINT / SIGTERM.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PalisadeError } from '../../core/index.js';
 import { startServer } from '../../api/index.js';
 import type { Run } from '../run.js';
 import type { CommandContext } from '../context.js';
+
+/** The built dashboard (npm run build:web), served by default when present. */
+export const WEB_DIST = join(import.meta.dirname, '..', '..', '..', 'web', 'dist');
 
 function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError(`'${value}' is not a port (0-65535).`);
@@ -24,14 +28,15 @@ export function serveCommand(run: Run): Command {
     .option('--tls-key <file>', 'TLS private key (PEM); with --tls-cert.')
     .option('--tls-self-signed', 'Serve HTTPS with a generated self-signed certificate (needs openssl).')
     .addOption(new Option('--auth <mode>', "token: HMAC bearer tokens ('palisade token create'); none: no authentication (loopback only).").choices(['token', 'none']).default('token'))
-    .option('--web <dir>', 'Serve this directory (the built dashboard) at /.')
+    .option('--web <dir>', 'Serve this directory (the built dashboard) at / (default: web/dist when it is built).')
     .action(function (this: Command) {
       return run(this, async (ctx) => {
         const opts = this.opts<{ port: number; host: string; tlsCert?: string; tlsKey?: string; tlsSelfSigned?: boolean; auth: 'token' | 'none'; web?: string }>();
         if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw new PalisadeError('ArgumentUsageError', 'usage error: --tls-cert FILE --tls-key FILE (both)', { kind: 'argument' });
         if (opts.tlsCert && opts.tlsSelfSigned) throw new PalisadeError('ArgumentUsageError', 'usage error: --tls-cert/--tls-key | --tls-self-signed', { kind: 'argument' });
         const tls = opts.tlsSelfSigned ? ('self-signed' as const) : opts.tlsCert ? { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey!) } : undefined;
-        await serveUntilStopped(ctx, { host: opts.host, port: opts.port, tls, auth: opts.auth, web: opts.web, printToken: ctx.io.stdoutIsTTY });
+        const web = opts.web ?? (existsSync(join(WEB_DIST, 'index.html')) ? WEB_DIST : undefined);
+        await serveUntilStopped(ctx, { host: opts.host, port: opts.port, tls, auth: opts.auth, web, printToken: ctx.io.stdoutIsTTY });
       });
     });
 }

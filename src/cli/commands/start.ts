@@ -6,10 +6,7 @@ import { generateSample } from '../../estate/index.js';
 import type { Run } from '../run.js';
 import { importEstate, inventory } from './estate.js';
 import { renderScan, runScan } from './scan.js';
-import { serveUntilStopped } from './serve.js';
-
-/** The built dashboard (npm run build:web). */
-const WEB_DIST = join(import.meta.dirname, '..', '..', '..', 'web', 'dist');
+import { WEB_DIST, serveUntilStopped } from './serve.js';
 
 export function startCommand(run: Run): Command {
   return new Command('start')
