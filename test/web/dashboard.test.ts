@@ -78,6 +78,17 @@ async function all<T = any>(path: string): Promise<T[]> {
 const sec = (s: string) => `/subscriptions/${s}/providers/Microsoft.Security`;
 
 /** The number a test id shows ("1,234.5" → 1234.5). */
+/** A locator's count once it settles on `n` (polls up to 10 s; pages render after their fetches resolve). */
+async function countOf(locator: { count(): Promise<number> }, n: number): Promise<number> {
+  const until = Date.now() + 10_000;
+  let c = await locator.count();
+  while (c !== n && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 100));
+    c = await locator.count();
+  }
+  return c;
+}
+
 async function num(testId: string): Promise<number> {
   const loc = page.getByTestId(testId).first();
   await loc.waitFor({ timeout: 60_000 });
@@ -138,7 +149,7 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
     const err = page.getByTestId('signin-error');
     await err.waitFor();
     expect(await err.textContent()).toMatch(/not accepted/i);
-    await expect(page.getByRole('navigation', { name: 'Pages' }).count()).resolves.toBe(0);
+    expect(await countOf(page.getByRole('navigation', { name: 'Pages' }), 0)).toBe(0);
     await shot('signin-error');
   });
 
@@ -151,7 +162,7 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
     const subs = await all<{ subscriptionId: string }>(`/subscriptions?api-version=${V.subscriptions}`);
     // (the placeholder option shows until the current subscription is chosen: wait for the real ones)
     await page.waitForFunction((n) => document.querySelectorAll('#subscription option:not([value=""])').length === n, subs.length, { timeout: 15_000 });
-    await expect(page.locator('#subscription option:not([value=""])').count()).resolves.toBe(subs.length);
+    expect(await countOf(page.locator('#subscription option:not([value=""])'), subs.length)).toBe(subs.length);
   });
 
   it('Overview: secure score, plans and attack paths equal the API', async () => {
@@ -169,7 +180,7 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
     await page.getByTestId('priorities').waitFor({ timeout: 60_000 });
     const prio = await get(`/palisade/v1/priorities?subscriptionId=${sub}&top=10`);
     const items = Array.isArray(prio) ? prio : prio.value;
-    await expect(page.getByTestId('priorities').locator('tbody tr').count()).resolves.toBe(items.length);
+    expect(await countOf(page.getByTestId('priorities').locator('tbody tr'), items.length)).toBe(items.length);
     // points at risk of the top recommendations: the control's points per resource (max / assessed) × the resources
     // on which the recommendation is the control's only unhealthy one (the priorities with otherUnhealthyInControl 0)
     const top = page.getByTestId('top-recommendations');
@@ -198,7 +209,7 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
     expect(await num('rec-total-count')).toBe(keys.size);
     expect(await num('rec-unhealthy-count')).toBe(unhealthy.size);
     const rows = page.getByTestId('recommendations-table').locator('tbody tr');
-    await expect(rows.count()).resolves.toBe(unhealthy.size);
+    expect(await countOf(rows, unhealthy.size)).toBe(unhealthy.size);
     await shot('recommendations');
     // filter by severity: as many rows as unhealthy recommendations of that severity
     const high = new Set(assessments.filter((a) => a.properties.status.code === 'Unhealthy' && a.properties.metadata?.severity === 'High').map((a) => a.name));
@@ -214,7 +225,7 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
     await page.getByTestId('recommendations-table').locator('tbody tr td:first-child a').first().click();
     await page.getByTestId('rec-resources').waitFor();
     const key = new URLSearchParams(page.url().split('?')[1]).get('rec')!;
-    await expect(page.getByTestId('rec-resources').locator('tbody tr').count()).resolves.toBe(assessments.filter((a) => a.name === key).length);
+    expect(await countOf(page.getByTestId('rec-resources').locator('tbody tr'), assessments.filter((a) => a.name === key).length)).toBe(assessments.filter((a) => a.name === key).length);
     await shot('recommendation-detail');
   });
 
@@ -223,7 +234,7 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
     const controls = await all<any>(`${sec(sub)}/secureScores/ascScore/secureScoreControls?api-version=${V.scores}&$expand=definition`);
     expect(await num('controls-count')).toBe(controls.length);
     const table = page.getByTestId('controls-table');
-    await expect(table.locator('tbody tr').count()).resolves.toBe(controls.length);
+    expect(await countOf(table.locator('tbody tr'), controls.length)).toBe(controls.length);
     for (const c of controls) {
       const cell = table.locator(`tr[data-control="${c.name}"] [data-testid="control-current"]`);
       expect(Number((await cell.textContent())!.replace(/,/g, ''))).toBe(c.properties.score.current);
@@ -231,7 +242,7 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
     // expand the control with the most points at risk: its recommendations are listed
     const worst = [...controls].sort((a, b) => b.properties.score.max - b.properties.score.current - (a.properties.score.max - a.properties.score.current))[0];
     await table.locator(`tr[data-control="${worst.name}"] button`).click();
-    await expect(table.locator('.rec-list li').count()).resolves.toBe(worst.properties.definition.properties.assessmentDefinitions.length);
+    expect(await countOf(table.locator('.rec-list li'), worst.properties.definition.properties.assessmentDefinitions.length)).toBe(worst.properties.definition.properties.assessmentDefinitions.length);
     await shot('controls');
   });
 
@@ -252,7 +263,7 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
     const controls = await all<any>(`${sec(sub)}/regulatoryComplianceStandards/${std}/regulatoryComplianceControls?api-version=${V.compliance}`);
     const table = page.getByTestId('compliance-controls');
     await table.waitFor({ timeout: 60_000 });
-    await expect(table.locator('tbody tr').count()).resolves.toBe(controls.length);
+    expect(await countOf(table.locator('tbody tr'), controls.length)).toBe(controls.length);
     await shot('compliance-controls');
     const failed = controls.find((c) => c.properties.state === 'Failed');
     expect(failed).toBeTruthy();
@@ -260,14 +271,14 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
     const assessments = await all<any>(`${sec(sub)}/regulatoryComplianceStandards/${std}/regulatoryComplianceControls/${failed.name}/regulatoryComplianceAssessments?api-version=${V.compliance}`);
     const ra = page.getByTestId('compliance-assessments');
     await ra.waitFor({ timeout: 60_000 });
-    await expect(ra.locator('tbody tr').count()).resolves.toBe(assessments.length);
+    expect(await countOf(ra.locator('tbody tr'), assessments.length)).toBe(assessments.length);
     // open a failing one: its failed + passed resources are listed
     const failing = assessments.find((a) => a.properties.failedResources > 0);
     await ra.getByRole('button', { name: failing.properties.description }).click();
     const res = page.getByTestId('compliance-resources');
     await res.waitFor({ timeout: 60_000 });
-    await expect(res.getByText('Failed', { exact: true }).count()).resolves.toBe(failing.properties.failedResources);
-    await expect(res.getByText('Passed', { exact: true }).count()).resolves.toBe(failing.properties.passedResources);
+    expect(await countOf(res.getByText('Failed', { exact: true }), failing.properties.failedResources)).toBe(failing.properties.failedResources);
+    expect(await countOf(res.getByText('Passed', { exact: true }), failing.properties.passedResources)).toBe(failing.properties.passedResources);
     await shot('compliance-resources');
     // an API error is shown where the data would be, with the server's code and message
     await open(`compliance?sub=${sub}&std=No-Such-Standard`);
@@ -283,7 +294,7 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
     await open(`attack-paths?sub=${sub}`);
     const paths = await all<any>(`${sec(sub)}/attackPaths?api-version=${V.attackPaths}`);
     expect(await num('ap-count')).toBe(paths.length);
-    await expect(page.getByTestId('attack-paths-table').locator('tbody tr').count()).resolves.toBe(paths.length);
+    expect(await countOf(page.getByTestId('attack-paths-table').locator('tbody tr'), paths.length)).toBe(paths.length);
     await shot('attack-paths');
     const withChoke = paths.find((p) => p.properties.chokePoints?.length);
     expect(withChoke, 'the sample has an attack path with a choke point').toBeTruthy();
@@ -291,7 +302,7 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
     const graph = page.getByTestId('attack-path-graph');
     await graph.waitFor();
     await expect.poll(() => graph.getAttribute('data-choke-edges')).toBe(String(withChoke.properties.chokePoints.length));
-    await expect(page.getByTestId('attack-path-steps').locator('li').count()).resolves.toBe(withChoke.properties.graphComponent.connections.length);
+    expect(await countOf(page.getByTestId('attack-path-steps').locator('li'), withChoke.properties.graphComponent.connections.length)).toBe(withChoke.properties.graphComponent.connections.length);
     expect(await page.getByTestId('choke-point').first().textContent()).toContain('choke point');
     await expect(graph.locator('canvas').count()).resolves.toBeGreaterThan(0);
     await shot('attack-path');
@@ -364,7 +375,7 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
       await p.goto(`${server.url}/#/recommendations?sub=${sub}&rec=${key}`);
       await p.getByTestId('rec-resources').waitFor({ timeout: 60_000 });
       await expect(p.getByRole('button', { name: /^Exempt/ }).first().isDisabled()).resolves.toBe(true);
-      await expect(p.getByText(/Your role \(Reader\) cannot create exemptions/).count()).resolves.toBe(1);
+      expect(await countOf(p.getByText(/Your role \(Reader\) cannot create exemptions/), 1)).toBe(1);
     } finally {
       await ctx.close();
     }
