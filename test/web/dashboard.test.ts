@@ -359,7 +359,7 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
     await shot('recommendation-exempted');
     await open(`overview?sub=${sub}`);
     await expect.poll(() => num('score-current'), { timeout: 60_000 }).toBe(after);
-  });
+   }, 180_000);
 
   it('a Reader cannot exempt: the button is disabled and says why', async () => {
     const reader = server.createToken({ role: 'Reader', scope: `/subscriptions/${sub}` });
@@ -379,7 +379,7 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
     } finally {
       await ctx.close();
     }
-  });
+   }, 180_000);
 
   it('raised no page errors', () => {
     expect(pageErrors).toEqual([]);
