@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import jmespath from 'jmespath';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../src/api/index.js';
-import { NOW, cliJson, sampleStore, type Manifest } from './helpers.js';
+import type { RunningServer } from '../../src/api/index.js';
+import { cliJson, ownerServer, type Manifest } from './helpers.js';
 
 const run = promisify(execFile);
 const AZ = ['/usr/bin/az', '/usr/local/bin/az'].find((p) => existsSync(p));
@@ -41,10 +41,7 @@ async function rest(method: string, path: string, query: string, output = 'json'
 
 describe.skipIf(!AZ)('the article’s az rest commands against palisade serve', () => {
   beforeAll(async () => {
-    ({ store, manifest } = await sampleStore('palisade-az-rest-'));
-    sub = manifest.scenario.busiestSubscriptionIds[0];
-    server = await startServer({ store, port: 0, auth: 'token', env: { PALISADE_NOW: NOW } });
-    token = server.createToken({ role: 'Owner', scope: '/' });
+    ({ store, manifest, sub, server, token } = await ownerServer('palisade-az-rest-'));
   }, 180_000);
 
   afterAll(async () => {

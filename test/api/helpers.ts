@@ -1,4 +1,5 @@
 /** A sample store shared by the API tests (generated once per file) and a small HTTP client. */
+import { startServer, type RunningServer } from '../../src/api/index.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,4 +67,11 @@ export async function allPages(url: string, token: string): Promise<{ items: any
     pages++;
   }
   return { items, pages, first };
+}
+
+/** A sample store, its busiest subscription, a server on a random port over it and an Owner token for the tenant root. */
+export async function ownerServer(prefix: string): Promise<{ store: string; manifest: Manifest; sub: string; server: RunningServer; token: string }> {
+  const { store, manifest } = await sampleStore(prefix);
+  const server = await startServer({ store, port: 0, auth: 'token', env: { PALISADE_NOW: NOW } });
+  return { store, manifest, sub: manifest.scenario.busiestSubscriptionIds[0], server, token: server.createToken({ role: 'Owner', scope: '/' }) };
 }

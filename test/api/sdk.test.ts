@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecurityCenter } from '@azure/arm-security';
 import { PolicyClient } from '@azure/arm-policy';
-import { startServer, type RunningServer } from '../../src/api/index.js';
-import { NOW, cliJson, sampleStore, type Manifest } from './helpers.js';
+import type { RunningServer } from '../../src/api/index.js';
+import { cliJson, ownerServer, type Manifest } from './helpers.js';
 
 let server: RunningServer;
 let store: string;
@@ -31,10 +31,7 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
 
 /** SDK models flatten `properties`; compare against the CLI wire item flattened the same way (keys the SDK maps). */
 beforeAll(async () => {
-  ({ store, manifest } = await sampleStore('palisade-api-sdk-'));
-  sub = manifest.scenario.busiestSubscriptionIds[0];
-  server = await startServer({ store, port: 0, auth: 'token', env: { PALISADE_NOW: NOW } });
-  token = server.createToken({ role: 'Owner', scope: '/' });
+  ({ store, manifest, sub, server, token } = await ownerServer('palisade-api-sdk-'));
 }, 180_000);
 
 afterAll(async () => {
