@@ -2,22 +2,36 @@
  * The server's view of the store: one store opened once, a ServiceContext over it (progress is a no-op), and the
  * evaluated estate (policy scan → posture, security graph → attack paths and exposure) cached between requests.
  *
- * Invalidation: every write runs under one lock and, when it is done, drops the cache; the next read rebuilds the
- * whole evaluation (graph, scan, posture) once — concurrent reads share that build. A read that started before a
- * write finished may still answer from the evaluation it started with; every read that starts after a write sees it.
+ * Writes run under one lock. A write that names the rows it changed re-derives the evaluation from the previous one
+ * (PostureSession.reevaluate: only the affected policy states are re-evaluated; the graph is kept unless non-pricing
+ * estate rows changed), starting at once; any other write drops the cache and the next read rebuilds everything —
+ * concurrent reads share that build. A read that started before a write finished may still answer from the
+ * evaluation it started with; every read that starts after a write sees it.
  */
 import { ManagementGroupTree } from '../estate/index.js';
 import { exposureProvider } from '../graph/index.js';
+import type { ExposureProvider } from '../posture/index.js';
 import { loadPostureCatalog, type PostureCatalog } from '../catalog/index.js';
 import { openStore, type Store } from '../store/index.js';
-import { GraphSession, PolicySession, PostureSession, catalogDir, estateSubscriptions, type EstateSubscription, type ServiceContext, type ServiceLogger } from '../service/index.js';
+import { GraphSession, PolicySession, PostureSession, catalogDir, estateSubscriptions, type EstateSubscription, type EstateChangeKind, type ServiceContext, type ServiceLogger } from '../service/index.js';
 
 export interface Evaluated {
   posture: PostureSession;
   graph: GraphSession;
+  exposure: ExposureProvider;
   builtAt: Date;
   generation: number;
+  /** how this evaluation was made: from scratch, or from the previous one after a write */
+  rebuild: { kind: 'full' | EstateChangeKind; incremental: boolean; ms: number };
 }
+
+/** The rows a write changed, by id, and what kind of rows they are. */
+export interface WriteChange {
+  kind: EstateChangeKind;
+  ids: string[];
+}
+
+const isPricingId = (id: string) => /\/providers\/microsoft\.security\/pricings\/[^/]+$/i.test(id);
 
 export interface Topology {
   tree: ManagementGroupTree;
@@ -66,23 +80,25 @@ export class ServerEstate {
     return this.topology;
   }
 
-  /** The evaluated estate, built on first use after a write. */
+  /** The evaluated estate, built on first use (and after a write that could not be applied incrementally). */
   get(): Promise<Evaluated> {
     if (!this.evaluated) {
-      const generation = this.generation;
-      const p = (async () => {
-        await this.lock.catch(() => undefined);
-        const graph = await GraphSession.open(this.ctx);
-        const exposure = exposureProvider(graph.graph, graph.paths());
-        const posture = await PostureSession.open(this.ctx, { exposure });
-        return { posture, graph, builtAt: new Date(), generation };
-      })();
+      const p = this.build(this.generation);
       p.catch(() => {
         if (this.evaluated === p) this.evaluated = undefined;
       });
       this.evaluated = p;
     }
     return this.evaluated;
+  }
+
+  private async build(generation: number): Promise<Evaluated> {
+    await this.lock.catch(() => undefined);
+    const started = performance.now();
+    const graph = await GraphSession.open(this.ctx);
+    const exposure = exposureProvider(graph.graph, graph.paths());
+    const posture = await PostureSession.open(this.ctx, { exposure });
+    return { posture, graph, exposure, builtAt: new Date(), generation, rebuild: { kind: 'full', incremental: false, ms: Math.round(performance.now() - started) } };
   }
 
   /** The policy objects (assignments, exemptions, custom definitions) for reads, cached until the next write. */
@@ -102,20 +118,51 @@ export class ServerEstate {
     return PolicySession.open(this.ctx);
   }
 
-  /** Runs a write under the write lock, then invalidates the cached evaluation. */
-  write<T>(f: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a write under the write lock, then brings the cached evaluation up to date: when the write says which rows
+   * it changed (`touched`), the evaluation is re-derived from the previous one incrementally — started at once, so
+   * the next read usually finds it ready; otherwise (or when that fails) the next read rebuilds everything.
+   */
+  write<T>(f: () => Promise<T>, touched?: (result: T) => WriteChange | undefined): Promise<T> {
     const run = this.lock.catch(() => undefined).then(async () => {
+      let change: WriteChange | undefined;
       try {
-        return await f();
+        const result = await f();
+        change = touched?.(result);
+        return result;
       } finally {
+        const previous = this.evaluated;
         this.generation++;
-        this.evaluated = undefined;
+        this.evaluated = previous && change ? this.incremental(previous, change, this.generation) : undefined;
         this.topology = undefined;
         this.policyValue = undefined;
       }
     });
     this.lock = run;
     return run;
+  }
+
+  private incremental(previous: Promise<Evaluated>, change: WriteChange, generation: number): Promise<Evaluated> {
+    const p = (async (): Promise<Evaluated> => {
+      let ev: Evaluated;
+      try {
+        ev = await previous;
+      } catch {
+        return this.build(generation);
+      }
+      const started = performance.now();
+      const stored = await Promise.all(change.ids.map((id) => this.store.getResource(id)));
+      const changes = change.ids.map((id, i) => ({ id, row: stored[i]?.row ?? null }));
+      // Only estate rows other than pricings can move the security graph (pricings and policy objects are not in it).
+      const graph = change.kind === 'resources' && !change.ids.every(isPricingId) ? await GraphSession.open(this.ctx) : ev.graph;
+      const exposure = graph === ev.graph ? ev.exposure : exposureProvider(graph.graph, graph.paths());
+      const posture = await ev.posture.reevaluate(change.kind, changes, { exposure });
+      return { posture, graph, exposure, builtAt: new Date(), generation, rebuild: { kind: change.kind, incremental: true, ms: Math.round(performance.now() - started) } };
+    })();
+    p.catch(() => {
+      if (this.evaluated === p) this.evaluated = undefined;
+    });
+    return p;
   }
 
   async close(): Promise<void> {

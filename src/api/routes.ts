@@ -36,10 +36,18 @@ import {
   clockFrom,
   flattenPolicyRow,
   pricingRows,
+  patchPolicyAssignment,
+  patchPolicyExemption,
   putPolicyAssignment,
   putPolicyExemption,
   writePricingRow,
+  checkPolicyName,
+  customPolicyScope,
+  definitionProperties,
+  saveCustomPolicy,
+  setDefinitionProperties,
   type EstateSubscription,
+  type PolicyTarget,
   type PolicyRow,
   type PolicySession,
 } from '../service/index.js';
@@ -74,7 +82,7 @@ export interface Reply {
 }
 
 export interface Route {
-  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  method: 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE';
   template: string;
   pattern: RegExp;
   /** Accepted api-versions; `any` = optional/any (metadata), `none` = not used (Palisade extensions). */
@@ -374,6 +382,89 @@ function definitionNamed(session: PolicySession | undefined, kind: 'definition' 
   throw notFound(kind === 'set' ? 'PolicySetDefinitionNotFound' : 'PolicyDefinitionNotFound', `The policy ${kind === 'set' ? 'set definition' : 'definition'} '${name}' could not be found.`, name);
 }
 
+/** The scope a definition PUT/DELETE writes at: the subscription or management group of the URL. */
+function definitionTarget(c: RouteContext): PolicyTarget {
+  if (c.params.mg !== undefined) {
+    const name = requireMg(c, c.params.mg);
+    return { scope: `/providers/Microsoft.Management/managementGroups/${name}`, tenantId: c.topo.tree.managementGroup(name)?.tenantId };
+  }
+  const sub = requireSub(c, c.params.sub);
+  return { scope: `/subscriptions/${sub.subscriptionId}`, subscriptionId: sub.subscriptionId, tenantId: sub.tenantId };
+}
+
+function bodyProperties(body: unknown): Record<string, unknown> {
+  if (!isRecord(body) || !isRecord(body.properties)) throw badRequest('InvalidRequestContent', 'The request content must be {"properties": {...}}.', 'properties');
+  return body.properties;
+}
+
+function optionalString(props: Record<string, unknown>, key: string): string | undefined {
+  const v = props[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw badRequest('InvalidRequestContent', `properties.${key} must be a string.`, `properties.${key}`);
+  return v;
+}
+
+function optionalObject(props: Record<string, unknown>, key: string): Record<string, unknown> | undefined {
+  const v = props[key];
+  if (v === undefined || v === null) return undefined;
+  if (!isRecord(v)) throw badRequest('InvalidRequestContent', `properties.${key} must be a JSON object.`, `properties.${key}`);
+  return v;
+}
+
+const BODY = 'request body';
+
+function definitionFromBody(session: PolicySession, body: unknown): Record<string, unknown> {
+  const props = bodyProperties(body);
+  return definitionProperties(session.catalog, {
+    policyRule: props.policyRule,
+    parameters: props.parameters ?? undefined,
+    mode: optionalString(props, 'mode') ?? 'Indexed',
+    displayName: optionalString(props, 'displayName'),
+    description: optionalString(props, 'description'),
+    metadata: optionalObject(props, 'metadata'),
+    version: optionalString(props, 'version'),
+    sources: { rule: { file: BODY, path: '$.properties.policyRule' }, parameters: { file: BODY, path: '$.properties.parameters' } },
+  });
+}
+
+function setDefinitionFromBody(session: PolicySession, target: PolicyTarget, name: string, body: unknown, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const props = bodyProperties(body);
+  const customs = session
+    .customDefinitions()
+    .filter((d) => d.type.toLowerCase() === 'microsoft.authorization/policydefinitions')
+    .map((resource) => ({ resource, scope: customPolicyScope(resource.id, 'definition') }));
+  return setDefinitionProperties(loadCatalog(catalogDir(env)), customs, target, name, {
+    policyDefinitions: props.policyDefinitions,
+    policyDefinitionGroups: props.policyDefinitionGroups ?? undefined,
+    parameters: props.parameters ?? undefined,
+    displayName: optionalString(props, 'displayName'),
+    description: optionalString(props, 'description'),
+    metadata: optionalObject(props, 'metadata'),
+    version: optionalString(props, 'version'),
+    sources: {
+      definitions: { file: BODY, path: '$.properties.policyDefinitions' },
+      groups: { file: BODY, path: '$.properties.policyDefinitionGroups' },
+      parameters: { file: BODY, path: '$.properties.parameters' },
+    },
+  });
+}
+
+/** ARM refuses to delete a definition an assignment or a set definition still references. */
+function assertDefinitionUnused(session: PolicySession, kind: 'definition' | 'set', def: PolicyResource): void {
+  const key = canonicalKey(def.id);
+  const noun = kind === 'set' ? 'policy set definition' : 'policy definition';
+  const code = kind === 'set' ? 'InvalidDeletePolicySetDefinitionRequest' : 'InvalidDeletePolicyDefinitionRequest';
+  const assignment = session.assignments().find((a) => canonicalKey(String(((a.row.properties ?? {}) as Record<string, unknown>).policyDefinitionId ?? '')) === key);
+  if (assignment) throw badRequest(code, `The ${noun} '${def.name}' cannot be deleted. It is referenced by the policy assignment '${assignment.id}'. Delete the assignments that reference it first.`);
+  if (kind === 'definition') {
+    const set = session.customDefinitions().find((d) => {
+      const refs = (d.properties as { policyDefinitions?: Array<{ policyDefinitionId?: string }> }).policyDefinitions;
+      return Array.isArray(refs) && refs.some((ref) => canonicalKey(String(ref.policyDefinitionId ?? '')) === key);
+    });
+    if (set) throw badRequest(code, `The ${noun} '${def.name}' cannot be deleted. It is referenced by the policy set definition '${set.id}'. Remove it from the set definitions that reference it first.`);
+  }
+}
+
 // --------------------------------------------------------------------------------------------------- routes
 
 function r(method: Route['method'], template: string, versions: Route['versions'], access: Access, scope: Route['scope'], handler: Route['handler'], extra: Partial<Route> = {}): Route {
@@ -421,7 +512,7 @@ export function buildRoutes(): Route[] {
         const next = applyPricingUpdate({ subscriptionId: sub.subscriptionId, tenantId: sub.tenantId, existing, update, now: clockFrom(c.estate.env).now() });
         await writePricingRow(c.estate.ctx, next, `api:PUT pricings/${update.plan.name}`);
         return next;
-      });
+      }, (next) => ({ kind: 'resources', ids: [String(next.id)] }));
       return ok(toArmPricing(row));
     }),
   );
@@ -570,6 +661,36 @@ export function buildRoutes(): Route[] {
           const s = scoreScope(c);
           return ok(wireDefinition(definitionNamed(await c.estate.policy(), kind, s.id, c.params.name, c.estate.env)));
         }),
+        r('PUT', `${prefix}${AUTHZ}/${segment}/{name}`, V.policy, 'write', scope, async (c) => {
+          const target = definitionTarget(c);
+          checkPolicyName(c.params.name, 'name');
+          const { resource, created } = await c.estate.write(
+            async () => {
+              const session = await c.estate.policySession();
+              const properties = kind === 'set' ? setDefinitionFromBody(session, target, c.params.name, c.body, c.estate.env) : definitionFromBody(session, c.body);
+              return saveCustomPolicy(c.estate.store, kind, target, c.params.name, properties, `api:PUT ${segment}/${c.params.name}`);
+            },
+            (saved) => ({ kind: 'policy', ids: [saved.resource.id] }),
+          );
+          // arm-policy accepts only 201 for policyDefinitions.createOrUpdate; set definitions: 201 new, 200 replaced
+          return { status: kind === 'definition' || created ? 201 : 200, body: wireDefinition(resource) };
+        }),
+        r('DELETE', `${prefix}${AUTHZ}/${segment}/{name}`, V.policy, 'write', scope, async (c) => {
+          const target = definitionTarget(c);
+          const id = `${target.scope}/providers/Microsoft.Authorization/${segment}/${c.params.name}`;
+          const deleted = await c.estate.write(
+            async () => {
+              const session = await c.estate.policySession();
+              const hit = session.customDefinitions().find((d) => canonicalKey(d.id) === canonicalKey(id));
+              if (!hit) return undefined;
+              assertDefinitionUnused(session, kind, hit);
+              await c.estate.store.deleteResources([canonicalKey(id)]);
+              return hit;
+            },
+            (hit) => (hit ? { kind: 'policy', ids: [hit.id] } : undefined),
+          );
+          return deleted ? { status: 200, body: wireDefinition(deleted) } : { status: 204 };
+        }),
       );
     }
   }
@@ -582,6 +703,7 @@ export function buildRoutes(): Route[] {
     const isAssignment = type === ASSIGNMENT_TYPE;
     const rowsOf = (s: PolicySession) => (isAssignment ? s.assignments() : s.exemptions());
     const wire = isAssignment ? wireAssignment : wireExemption;
+    const changeKind = isAssignment ? 'policy' : 'exemptions';
     routes.push(
       r('GET', `{+scope}${AUTHZ}/${segment}`, versions, 'read', ANY_SCOPE, async (c) => {
         const session = await c.estate.policy();
@@ -602,9 +724,23 @@ export function buildRoutes(): Route[] {
         const { row, created } = await c.estate.write(async () => {
           const session = await c.estate.policySession();
           return isAssignment ? putPolicyAssignment(session, scope.id, c.params.name, c.body) : putPolicyExemption(session, scope.id, c.params.name, c.body);
-        });
+        }, (put) => ({ kind: changeKind, ids: [String(put.row.id)] }));
         // arm-policy accepts only 201 for assignments.create; exemptions: 201 new, 200 replaced
         return { status: isAssignment || created ? 201 : 200, body: wire(row) };
+      }),
+      r('PATCH', `{+scope}${AUTHZ}/${segment}/{name}`, versions, access, ANY_SCOPE, async (c) => {
+        const scope = scopeParam(c);
+        const key = canonicalKey(`${scope.id}/providers/${type}/${c.params.name}`);
+        const row = await c.estate.write(
+          async () => {
+            const session = await c.estate.policySession();
+            const hit = rowsOf(session).find((x) => x.key === key);
+            if (!hit) throw notFound(isAssignment ? 'PolicyAssignmentNotFound' : 'PolicyExemptionNotFound', `The policy ${isAssignment ? 'assignment' : 'exemption'} '${c.params.name}' is not found.`, c.params.name);
+            return isAssignment ? patchPolicyAssignment(session, hit, c.body) : patchPolicyExemption(session, hit, c.body);
+          },
+          (patched) => ({ kind: changeKind, ids: [String(patched.id)] }),
+        );
+        return ok(wire(row));
       }),
       r('DELETE', `{+scope}${AUTHZ}/${segment}/{name}`, versions, access, ANY_SCOPE, async (c) => {
         const scope = scopeParam(c);
@@ -614,7 +750,7 @@ export function buildRoutes(): Route[] {
           const hit = rowsOf(session).find((x) => x.key === key);
           if (hit) await session.deleteRow(hit);
           return hit;
-        });
+        }, (hit) => (hit ? { kind: changeKind, ids: [hit.id] } : undefined));
         return deleted ? { status: 200, body: wire(deleted.row) } : { status: 204 };
       }),
     );
@@ -694,6 +830,10 @@ export function buildRoutes(): Route[] {
   // ------------------------------------------------------------------------------ Palisade extensions
   routes.push(
     r('GET', '/palisade/v1/whoami', 'none', 'read', TENANT, async (c) => ok({ role: c.claims.role, scope: c.claims.scope, expiresOn: new Date(c.claims.exp * 1000).toISOString() })),
+    r('GET', '/palisade/v1/evaluation', 'none', 'read', TENANT, async (c) => {
+      const ev = await c.estate.get();
+      return ok({ generation: ev.generation, builtAt: ev.builtAt.toISOString(), rebuild: ev.rebuild });
+    }),
     r('GET', '/palisade/v1/priorities', 'none', 'read', TENANT, async (c) => {
       const wanted = c.query.get('subscriptionId');
       const top = intParam(c, 'top');

@@ -65,9 +65,38 @@ async function run(): Promise<void> {
       out.secureScoresHeapMb = { samples: samples.length, min: Math.min(...samples), max: Math.max(...samples), afterGc: mem().heapMb, afterFirstBuild: afterBuild.heapMb };
     }
   }
+  out.writeThenRead = await writeThenRead(server.url, server.createToken({ role: 'Owner', scope: '/' }), sub, firstBuildMs);
   out.memoryEnd = mem();
   await server.close();
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+}
+
+/**
+ * PUT a write, then GET secureScores until it reflects it: the incremental re-evaluation's wall time per kind of
+ * write, as a ratio of the first full build of the same estate in the same process.
+ */
+async function writeThenRead(base: string, token: string, sub: string, fullBuildMs: number): Promise<Record<string, unknown>> {
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const assignments = (await (await fetch(`${base}/subscriptions/${sub}/providers/Microsoft.Authorization/policyAssignments?api-version=2025-03-01&$filter=atScope()`, { headers })).json()) as { value: Array<{ id: string }> };
+  const exemption = `/subscriptions/${sub}/providers/Microsoft.Authorization/policyExemptions/bench-waiver?api-version=2022-07-01-preview`;
+  const assignment = `/subscriptions/${sub}/providers/Microsoft.Authorization/policyAssignments/bench-assignment?api-version=2025-03-01`;
+  const writes: Array<[string, string, string, unknown]> = [
+    ['pricing', 'PUT', `/subscriptions/${sub}/providers/Microsoft.Security/pricings/VirtualMachines?api-version=2022-03-01`, { properties: { pricingTier: 'Free' } }],
+    ['exemption', 'PUT', exemption, { properties: { policyAssignmentId: assignments.value[0].id, exemptionCategory: 'Waiver' } }],
+    ['assignment', 'PUT', assignment, { properties: { policyDefinitionId: '/providers/Microsoft.Authorization/policyDefinitions/34c877ad-507e-4c82-993e-3452a6e0ad3c' } }],
+    ['assignmentDelete', 'DELETE', assignment, undefined],
+  ];
+  const out: Record<string, unknown> = { fullBuildMs };
+  for (const [name, method, path, body] of writes) {
+    const t = performance.now();
+    const w = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (w.status >= 300) throw new Error(`${method} ${path} → ${w.status} ${await w.text()}`);
+    await (await fetch(`${base}/subscriptions/${sub}/providers/Microsoft.Security/secureScores?api-version=2020-01-01`, { headers })).json();
+    const ms = Math.round(performance.now() - t);
+    const how = (await (await fetch(`${base}/palisade/v1/evaluation`, { headers })).json()) as { rebuild: { incremental: boolean } };
+    out[name] = { ms, ofFullBuild: Number((ms / fullBuildMs).toFixed(3)), incremental: how.rebuild.incremental };
+  }
+  return out;
 }
 
 run().catch((err: unknown) => {

@@ -8,3 +8,4 @@ export * from './policy-session.js';
 export * from './posture-session.js';
 export * from './graph-session.js';
 export * from './policy-writes.js';
+export * from './policy-definition-writes.js';

@@ -14,8 +14,8 @@ import { createHash } from 'node:crypto';
 import { PalisadeError, ResourceId, canonicalKey, fixedClock, ids, systemClock, type ArgRow, type Clock } from '../core/index.js';
 import { loadCatalog, normalizePolicyResource, type CatalogIssue, type PolicyCatalog, type PolicyResource } from '../catalog/index.js';
 import { ManagementGroupTree, defaultTableForType } from '../estate/index.js';
-import { PolicyScanner, ScopeChains, type ArmResource, type DefinitionSource, type PolicyAssignment, type PolicyExemption, type ScanResult } from '../policy/index.js';
-import type { Store, StoredResource } from '../store/index.js';
+import { PolicyScanner, ScopeChains, type EstateIndex, type ArmResource, type DefinitionSource, type PolicyAssignment, type PolicyExemption, type ScanResult } from '../policy/index.js';
+import type { Store } from '../store/index.js';
 import { catalogDir, type ServiceContext } from './context.js';
 
 
@@ -27,6 +27,20 @@ const POLICY_TYPES = {
   assignment: 'microsoft.authorization/policyassignments',
   exemption: 'microsoft.authorization/policyexemptions',
 } as const;
+
+/**
+ * What a write changed, for incremental re-evaluation: estate rows the policies read (pricings, remediated
+ * resources), exemptions, or policy objects that change the plan (assignments, definitions, set definitions).
+ */
+export type EstateChangeKind = 'resources' | 'exemptions' | 'policy';
+
+export interface EstateRowChange {
+  id: string;
+  /** the row as stored after the write; null when it was deleted */
+  row: ArgRow | null;
+}
+
+const byKey = (a: PolicyRow, b: PolicyRow) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 /** A policy object of the estate (assignment, exemption, custom definition) as stored. */
 export interface PolicyRow {
@@ -96,23 +110,78 @@ export class PolicySession {
   /** Re-reads assignments, exemptions and custom definitions (after a write). */
   async reloadPolicyObjects(): Promise<void> {
     const rows = await this.store.listResources({ tables: ['policyresources'] });
-    const live = rows;
-    const toRow = (r: StoredResource): PolicyRow => {
-      const scope = scopeOf(r.id);
-      return { id: r.row.id, key: r.key, name: r.name, row: r.row, scope, scopeKey: canonicalKey(scope) };
-    };
-    const byId = (a: PolicyRow, b: PolicyRow) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-    this.assignmentRows = live.filter((r) => r.type === POLICY_TYPES.assignment).map(toRow).sort(byId);
-    this.exemptionRows = live.filter((r) => r.type === POLICY_TYPES.exemption).map(toRow).sort(byId);
+    this.assignmentRows = [];
+    this.exemptionRows = [];
     this.customs.clear();
-    const issues: CatalogIssue[] = [];
-    for (const r of live) {
-      if (r.type !== POLICY_TYPES.definition && r.type !== POLICY_TYPES.set) continue;
-      const resource = normalizePolicyResource(r.row, 'estate', [], issues);
-      if (resource) this.customs.set(r.key, resource);
-    }
+    for (const r of rows) this.putPolicyObject(r.key, r.row);
+    this.assignmentRows.sort(byKey);
+    this.exemptionRows.sort(byKey);
     this.scannerValue = undefined;
     this.scanValue = undefined;
+  }
+
+  /** Files one estate row under assignments, exemptions or custom definitions (other types are ignored). */
+  private putPolicyObject(key: string, row: ArgRow): void {
+    const type = String(row.type ?? '').toLowerCase();
+    if (type === POLICY_TYPES.assignment || type === POLICY_TYPES.exemption) {
+      const id = String(row.id);
+      const scope = scopeOf(id);
+      const entry: PolicyRow = { id, key, name: String(row.name ?? ''), row, scope, scopeKey: canonicalKey(scope) };
+      (type === POLICY_TYPES.assignment ? this.assignmentRows : this.exemptionRows).push(entry);
+    } else if (type === POLICY_TYPES.definition || type === POLICY_TYPES.set) {
+      const issues: CatalogIssue[] = [];
+      const resource = normalizePolicyResource(row, 'estate', [], issues);
+      if (resource) this.customs.set(key, resource);
+    }
+  }
+
+  /**
+   * Applies rows a write changed (`row: null` = deleted) to the evaluated estate without reloading it from the store:
+   * estate rows (pricings, remediated resources) re-evaluate just the resources that depend on them; exemptions
+   * re-decide the stored outcomes' exemption state in a rescan over the same index; assignments and definitions
+   * build a new plan over the same index. Returns the new scan result.
+   */
+  async applyChanges(kind: EstateChangeKind, changes: readonly EstateRowChange[]): Promise<ScanResult> {
+    const { scanner } = await this.scan();
+    const started = performance.now();
+    if (kind === 'resources') {
+      for (const c of changes) scanner.reevaluateResource(c.id, c.row as ArmResource | null);
+      this.scanValue = scanner.result(performance.now() - started);
+      return this.scanValue;
+    }
+    for (const c of changes) {
+      const key = canonicalKey(c.id);
+      this.assignmentRows = this.assignmentRows.filter((r) => r.key !== key);
+      this.exemptionRows = this.exemptionRows.filter((r) => r.key !== key);
+      this.customs.delete(key);
+      if (c.row) this.putPolicyObject(key, c.row);
+    }
+    this.assignmentRows.sort(byKey);
+    this.exemptionRows.sort(byKey);
+    if (kind === 'exemptions') {
+      for (const c of changes) scanner.reevaluateResource(c.id, c.row as ArmResource | null);
+      this.scanValue = scanner.rescan(this.exemptionRows.map(PolicySession.toExemption));
+      return this.scanValue;
+    }
+    for (const c of changes) {
+      if (c.row) scanner.index.upsert(c.row as ArmResource);
+      else scanner.index.remove(c.id);
+    }
+    this.scannerValue = this.newScanner(scanner.index);
+    this.scanValue = this.scannerValue.scan();
+    return this.scanValue;
+  }
+
+  private newScanner(resources: ArmResource[] | EstateIndex): PolicyScanner {
+    return new PolicyScanner({
+      resources,
+      assignments: this.assignmentRows.map(PolicySession.toAssignment),
+      exemptions: this.exemptionRows.map(PolicySession.toExemption),
+      definitions: this.definitions,
+      aliases: this.catalog.aliases(),
+      hierarchy: this.tree,
+      clock: this.clock,
+    });
   }
 
   assignments(): PolicyRow[] {
@@ -244,15 +313,7 @@ export class PolicySession {
       loading.stop();
     }
     const started = performance.now();
-    const scanner = new PolicyScanner({
-      resources,
-      assignments: this.assignmentRows.map(PolicySession.toAssignment),
-      exemptions: this.exemptionRows.map(PolicySession.toExemption),
-      definitions: this.definitions,
-      aliases: this.catalog.aliases(),
-      hierarchy: this.tree,
-      clock: this.clock,
-    });
+    const scanner = this.newScanner(resources);
     let result: ScanResult;
     if (showProgress) {
       // Resource by resource (equal to a full scan), so the bar can move.

@@ -12,7 +12,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { PalisadeError, canonicalKey, type ArgRow } from '../core/index.js';
 import type { PolicyResource } from '../catalog/index.js';
 import { PolicyCompiler, normalizeAssignment, parameterTypeMatches, resolveAssignment } from '../policy/index.js';
-import { ASSIGNMENT_TYPE, EXEMPTION_TYPE, PolicySession, guidFrom } from './policy-session.js';
+import { ASSIGNMENT_TYPE, EXEMPTION_TYPE, PolicySession, guidFrom, type PolicyRow } from './policy-session.js';
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -136,6 +136,9 @@ export async function putPolicyAssignment(session: PolicySession, scope: string,
     parameters: params,
     policyDefinitionId: def.id,
     scope: scopeId.id,
+    ...(typeof props.definitionVersion === 'string' ? { definitionVersion: props.definitionVersion } : {}),
+    ...(props.resourceSelectors !== undefined ? { resourceSelectors: checkArray(props.resourceSelectors, 'properties.resourceSelectors', 'InvalidCreatePolicyAssignmentRequest') } : {}),
+    ...(props.overrides !== undefined ? { overrides: checkArray(props.overrides, 'properties.overrides', 'InvalidCreatePolicyAssignmentRequest') } : {}),
   };
   const row = { ...scopeRow(session, scopeId), id, name, type: ASSIGNMENT_TYPE.toLowerCase(), location, properties, identity } as ArgRow;
   const a = normalizeAssignment(PolicySession.toAssignment({ id, key: canonicalKey(id), name, row, scope: scopeId.id, scopeKey: canonicalKey(scopeId.id) }));
@@ -151,6 +154,43 @@ export async function putPolicyAssignment(session: PolicySession, scope: string,
   await session.writeRows([row], 'api:PUT policyAssignments');
   await session.reloadPolicyObjects();
   return { row, created: !existing };
+}
+
+function checkArray(v: unknown, path: string, code: string): unknown[] {
+  if (!Array.isArray(v)) throw new PalisadeError(code, `${path} must be an array.`, { kind: 'validation', target: path });
+  return v;
+}
+
+/** Only these top-level and `properties` keys may appear in a PATCH body. */
+function checkPatchKeys(body: unknown, top: readonly string[], props: readonly string[], code: string): Record<string, unknown> {
+  if (!isRecord(body)) throw new PalisadeError('InvalidRequestContent', 'The request content must be a JSON object.', { kind: 'validation' });
+  for (const k of Object.keys(body)) if (!top.includes(k)) throw new PalisadeError(code, `'${k}' cannot be updated with PATCH (allowed: ${top.join(', ')}).`, { kind: 'validation', target: k });
+  if (body.properties !== undefined) {
+    if (!isRecord(body.properties)) throw new PalisadeError(code, 'properties must be a JSON object.', { kind: 'validation', target: 'properties' });
+    for (const k of Object.keys(body.properties)) {
+      if (!props.includes(k)) throw new PalisadeError(code, `'properties.${k}' cannot be updated with PATCH (allowed: ${props.map((p) => `properties.${p}`).join(', ')}).`, { kind: 'validation', target: `properties.${k}` });
+    }
+  }
+  return body;
+}
+
+/** PATCH a policy assignment: `location`, `identity`, `properties.resourceSelectors`, `properties.overrides`; the rest kept. */
+export async function patchPolicyAssignment(session: PolicySession, existing: PolicyRow, body: unknown): Promise<ArgRow> {
+  const patch = checkPatchKeys(body, ['location', 'identity', 'properties'], ['resourceSelectors', 'overrides'], 'InvalidUpdatePolicyAssignmentRequest');
+  const row = existing.row;
+  const merged = {
+    location: patch.location ?? row.location,
+    identity: patch.identity ?? row.identity,
+    properties: { ...((row.properties ?? {}) as Record<string, unknown>), ...((patch.properties ?? {}) as Record<string, unknown>) },
+  };
+  return (await putPolicyAssignment(session, existing.scope, existing.name, merged)).row;
+}
+
+/** PATCH a policy exemption: only `properties.resourceSelectors` and `properties.assignmentScopeValidation`. */
+export async function patchPolicyExemption(session: PolicySession, existing: PolicyRow, body: unknown): Promise<ArgRow> {
+  const patch = checkPatchKeys(body, ['properties'], ['resourceSelectors', 'assignmentScopeValidation'], 'InvalidUpdatePolicyExemptionRequest');
+  const merged = { properties: { ...((existing.row.properties ?? {}) as Record<string, unknown>), ...((patch.properties ?? {}) as Record<string, unknown>) } };
+  return (await putPolicyExemption(session, existing.scope, existing.name, merged)).row;
 }
 
 /** PUT `{scope}/providers/Microsoft.Authorization/policyExemptions/{name}` (2022-07-01-preview body). */

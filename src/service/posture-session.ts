@@ -10,7 +10,8 @@ import { PRICING_TYPE, runPosture, type ExposureProvider, type PostureRun } from
 import { catalogDir, resolveSubscription, type ServiceContext } from './context.js';
 
 
-import { PolicySession, clockFrom } from './policy-session.js';
+import { PolicySession, clockFrom, type EstateChangeKind, type EstateRowChange } from './policy-session.js';
+import type { ScanResult } from '../policy/index.js';
 
 export interface EstateSubscription {
   subscriptionId: string;
@@ -95,6 +96,22 @@ export class PostureSession {
     const { result } = await policy.scan();
     timings.policyScanMs = Math.round(performance.now() - t);
     timings.policyEvaluateMs = result.metrics.millis;
+    return PostureSession.evaluate(ctx, policy, catalog, result, options, timings);
+  }
+
+  /**
+   * The posture after a write, without reloading the estate: the policy session applies the changed rows
+   * incrementally (see PolicySession.applyChanges), then the posture pipeline runs over the new states.
+   * The session this is called on stays usable; both share the policy session.
+   */
+  async reevaluate(kind: EstateChangeKind, changes: readonly EstateRowChange[], options: Pick<PostureSessionOptions, 'exposure'> = {}): Promise<PostureSession> {
+    const t = performance.now();
+    const result = await this.policy.applyChanges(kind, changes);
+    const timings: Record<string, number> = { policyScanMs: Math.round(performance.now() - t), policyEvaluateMs: result.metrics.millis };
+    return PostureSession.evaluate(this.ctx, this.policy, this.catalog, result, options, timings);
+  }
+
+  private static evaluate(ctx: ServiceContext, policy: PolicySession, catalog: PostureCatalog, result: ScanResult, options: PostureSessionOptions, timings: Record<string, number>): PostureSession {
     const setDefinition = (id: string): PolicySetDefinitionResource | undefined => {
       const r = policy.definitions(id) as PolicyResource | undefined;
       return r && isSetDefinition(r) ? r : undefined;

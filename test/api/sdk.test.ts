@@ -111,7 +111,46 @@ describe('@azure/arm-policy 7.0.1 on Node 20', () => {
     const cli = await cliJson(store, 'policy', 'assignment', 'list', '--scope', scope, '--filter', 'atScope()');
     expect(listed.map((a) => a.id).sort()).toEqual(cli.map((a: any) => a.id).sort());
     expect(listed.some((a) => a.name === 'sdk-assignment')).toBe(true);
+    const updated = await c.policyAssignments.update(scope, 'sdk-assignment', { resourceSelectors: [{ name: 'east-only', selectors: [{ kind: 'resourceLocation', in: ['eastus'] }] }] } as any);
+    expect(updated.resourceSelectors).toEqual([{ name: 'east-only', selectors: [{ kind: 'resourceLocation', in: ['eastus'] }] }]);
+    expect(updated).toMatchObject({ displayName: 'from the SDK', enforcementMode: 'DoNotEnforce' });
+    expect(await cliJson(store, 'policy', 'assignment', 'show', '-n', 'sdk-assignment', '--scope', scope)).toMatchObject({ resourceSelectors: [{ name: 'east-only', selectors: [{ kind: 'resourceLocation', in: ['eastus'] }] }] });
     await c.policyAssignments.delete(scope, 'sdk-assignment');
     await expect(c.policyAssignments.get(scope, 'sdk-assignment')).rejects.toMatchObject({ statusCode: 404, code: 'PolicyAssignmentNotFound' });
+  });
+
+  it('policyDefinitions createOrUpdate (201) / get / list / listBuiltIn / delete; policySetDefinitions createOrUpdate / get / list', async () => {
+    const c = withToken(new PolicyClient(credential as any, sub, { endpoint: server.url, allowInsecureConnection: true } as any) as any);
+    const rule = { if: { allOf: [{ field: 'type', equals: 'Microsoft.Storage/storageAccounts' }, { field: 'location', notIn: '[parameters(\'allowed\')]' }] }, then: { effect: 'audit' } };
+    const def = await c.policyDefinitions.createOrUpdate('sdk-storage-location', {
+      policyType: 'Custom',
+      mode: 'Indexed',
+      displayName: 'Storage accounts in allowed regions',
+      policyRule: rule,
+      parameters: { allowed: { type: 'Array', defaultValue: ['eastus'] } },
+      metadata: { category: 'Storage' },
+    } as any);
+    expect(def).toMatchObject({ name: 'sdk-storage-location', policyType: 'Custom', mode: 'Indexed' });
+    expect((await c.policyDefinitions.get('sdk-storage-location')).policyRule).toEqual(rule);
+    const cliDef = await cliJson(store, 'policy', 'definition', 'show', '-n', 'sdk-storage-location', '--subscription', sub);
+    expect(cliDef).toMatchObject({ id: def.id, displayName: 'Storage accounts in allowed regions' });
+    const customs = await collect(c.policyDefinitions.list({ filter: "policyType eq 'Custom'" }) as AsyncIterable<any>);
+    expect(customs.map((d) => d.name)).toContain('sdk-storage-location');
+    const builtIns = await collect(c.policyDefinitions.listBuiltIn() as AsyncIterable<any>);
+    expect(builtIns.length).toBe((await cliJson(store, 'policy', 'definition', 'list', '--filter', "policyType eq 'BuiltIn'")).length);
+    await expect(c.policyDefinitions.createOrUpdate('sdk-bad', { policyRule: { if: { field: 'Microsoft.Storage/storageAccounts/noSuchProperty', equals: 1 }, then: { effect: 'audit' } }, mode: 'All' } as any)).rejects.toMatchObject({ statusCode: 400 });
+
+    const set = await c.policySetDefinitions.createOrUpdate('sdk-set', {
+      displayName: 'SDK initiative',
+      policyDefinitions: [{ policyDefinitionId: def.id, parameters: { allowed: { value: ['westeurope'] } } }],
+    } as any);
+    expect(set.policyDefinitions[0]).toMatchObject({ policyDefinitionId: def.id, policyDefinitionReferenceId: 'sdk-storage-location' });
+    expect((await c.policySetDefinitions.get('sdk-set')).displayName).toBe('SDK initiative');
+    expect((await collect(c.policySetDefinitions.list() as AsyncIterable<any>)).some((x) => x.name === 'sdk-set')).toBe(true);
+    // a definition a set still references cannot be deleted (as ARM answers)
+    await expect(c.policyDefinitions.delete('sdk-storage-location')).rejects.toMatchObject({ statusCode: 400, code: 'InvalidDeletePolicyDefinitionRequest' });
+    await c.policySetDefinitions.delete('sdk-set');
+    await c.policyDefinitions.delete('sdk-storage-location');
+    await expect(c.policyDefinitions.get('sdk-storage-location')).rejects.toMatchObject({ statusCode: 404, code: 'PolicyDefinitionNotFound' });
   });
 });

@@ -10,57 +10,26 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { PalisadeError, canonicalKey, formatLocation, ids, safeJsonParse, type ErrorDetail } from '../../core/index.js';
+import { PalisadeError, canonicalKey, formatLocation, ids, safeJsonParse } from '../../core/index.js';
 import {
-  POLICY_DEFINITION_TYPE,
-  POLICY_SET_DEFINITION_TYPE,
   flattenPolicyResource,
   jsonErrorPosition,
   loadCatalog,
-  normalizePolicyResource,
-  type CatalogIssue,
   type PolicyCatalog,
-  type PolicyDefinitionResource,
   type PolicyResource,
 } from '../../catalog/index.js';
 import { ManagementGroupTree } from '../../estate/index.js';
-import { compileDefinition } from '../../policy/index.js';
-import type { Store } from '../../store/index.js';
+import { checkPolicyName, customPolicies, definitionProperties, saveCustomPolicy, setDefinitionProperties, type PolicyKind } from '../../service/index.js';
 import type { CommandContext } from '../context.js';
 import type { Run } from '../run.js';
 import { catalogDir } from './catalog.js';
 import { resolveSubscription } from './resource.js';
 
-type Kind = 'definition' | 'set';
-const TYPE: Record<Kind, string> = { definition: POLICY_DEFINITION_TYPE, set: POLICY_SET_DEFINITION_TYPE };
+type Kind = PolicyKind;
 const NOT_FOUND: Record<Kind, string> = { definition: 'PolicyDefinitionNotFound', set: 'PolicySetDefinitionNotFound' };
-const NAME_PATTERN = /^[^<>%&:?/]*[^<>%&:?/ ]+$/;
 
 function catalogOf(ctx: CommandContext): PolicyCatalog {
   return loadCatalog(catalogDir(ctx.io.env));
-}
-
-/** A custom definition or set definition from the estate, and the scope it lives at (lower-cased). */
-interface CustomPolicy {
-  resource: PolicyResource;
-  scope: string;
-}
-
-function scopeOf(id: string, kind: Kind): string {
-  const marker = `/providers/${TYPE[kind]}/`.toLowerCase();
-  const at = id.toLowerCase().lastIndexOf(marker);
-  return at <= 0 ? '' : canonicalKey(id.slice(0, at));
-}
-
-async function customPolicies(store: Store, kind: Kind): Promise<CustomPolicy[]> {
-  const rows = await store.listResources({ tables: ['policyresources'], types: [TYPE[kind].toLowerCase()] });
-  const out: CustomPolicy[] = [];
-  const issues: CatalogIssue[] = [];
-  for (const r of rows) {
-    const resource = normalizePolicyResource(r.row, 'estate', [], issues);
-    if (resource) out.push({ resource, scope: scopeOf(resource.id, kind) });
-  }
-  return out.sort((a, b) => (a.resource.id.toLowerCase() < b.resource.id.toLowerCase() ? -1 : 1));
 }
 
 /** The scopes whose definitions are visible from --management-group / --subscription (itself and its ancestors). */
@@ -220,29 +189,6 @@ function parseMetadata(values: string[] | undefined): Record<string, unknown> | 
   return out;
 }
 
-/** One error for compile problems: the first one's code, every problem with its JSON path. */
-function invalidDefinition(errors: ErrorDetail[], what = 'policy definition'): PalisadeError {
-  const lines = errors.map((e) => `  ${formatLocation(e.location)}${e.message} [${e.code}]`);
-  const unknownAlias = errors.some((e) => e.code === 'UnknownAlias');
-  const hint = unknownAlias
-    ? "\nThe catalog's alias table holds the aliases the built-in definitions use; for others import a full alias table " +
-      "('palisade catalog import --policies DIR --aliases DIR --out DIR') and set PALISADE_CATALOG=DIR."
-    : '';
-  const first = errors[0];
-  const text = errors.length === 1 ? `${formatLocation(first.location)}${first.message}` : `${errors.length} problems in the ${what}:\n${lines.join('\n')}`;
-  return new PalisadeError(first.code, `${text}${hint}`, { kind: 'validation', details: errors, location: first.location });
-}
-
-/** Rewrites engine paths (`$.policyRule.if...`) to the flag the user wrote (`--rules: $.if...`). */
-function relocate(errors: ReadonlyArray<{ code: string; message: string; location?: { path?: string } }>, sources: { rules: string; params: string; embedded: boolean }): ErrorDetail[] {
-  return errors.map((e) => {
-    const path = e.location?.path ?? '$';
-    if (!sources.embedded && path.startsWith('$.policyRule')) return { code: e.code, message: e.message, location: { file: sources.rules, path: `$${path.slice('$.policyRule'.length)}` } };
-    if (!sources.embedded && path.startsWith('$.parameters')) return { code: e.code, message: e.message, location: { file: sources.params, path: `$${path.slice('$.parameters'.length)}` } };
-    return { code: e.code, message: e.message, location: { file: sources.rules, path } };
-  });
-}
-
 interface TargetScope {
   scope: string;
   subscriptionId?: string;
@@ -265,44 +211,6 @@ async function targetScope(ctx: CommandContext, managementGroup: string | undefi
   throw new PalisadeError('ArgumentUsageError', 'usage error: --management-group NAME | --subscription NAME_OR_ID (Palisade has no current subscription to default to)', { kind: 'argument' });
 }
 
-async function saveCustom(ctx: CommandContext, kind: Kind, target: TargetScope, name: string, properties: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const id = `${target.scope}/providers/${TYPE[kind]}/${name}`;
-  const row = {
-    id,
-    name,
-    type: TYPE[kind].toLowerCase(),
-    tenantId: target.tenantId ?? '',
-    kind: '',
-    location: '',
-    resourceGroup: '',
-    subscriptionId: target.subscriptionId ?? '',
-    managedBy: '',
-    sku: null,
-    plan: null,
-    properties,
-    tags: null,
-    identity: null,
-    zones: null,
-    extendedLocation: null,
-  };
-  const store = await ctx.store();
-  await store.importEstate([[{ key: canonicalKey(id), table: 'policyresources', row, json: JSON.stringify(row) }]], {
-    mode: 'merge',
-    source: `cli:policy ${kind === 'set' ? 'set-definition' : 'definition'} create`,
-  });
-  return flattenPolicyResource({ id, name, type: TYPE[kind], properties });
-}
-
-function createdMetadata(user: Record<string, unknown> | undefined): Record<string, unknown> {
-  return { ...(user ?? {}), createdBy: null, createdOn: new Date().toISOString(), updatedBy: null, updatedOn: null };
-}
-
-function checkName(name: string): void {
-  if (!NAME_PATTERN.test(name)) {
-    throw new PalisadeError('InvalidArgumentValue', `--name '${name}' does not match the pattern ^[^<>%&:\\?/]*[^<>%&:\\?/ ]+$`, { kind: 'argument', target: name });
-  }
-}
-
 interface CreateDefinitionOptions {
   name: string;
   rules?: string;
@@ -316,52 +224,37 @@ interface CreateDefinitionOptions {
 }
 
 async function createDefinition(ctx: CommandContext, opts: CreateDefinitionOptions): Promise<Record<string, unknown>> {
-  checkName(opts.name);
+  checkPolicyName(opts.name);
   if (!opts.rules) throw new PalisadeError('RequiredArgumentMissing', 'the following arguments are required: --rules', { kind: 'argument' });
   const rules = readJsonArgument(opts.rules, '--rules');
   let rule = rules.value;
   let parameters: unknown;
-  let paramsSource = '--params';
-  let embedded = false;
+  let sources = { rule: { file: rules.source, path: '$' }, parameters: { file: '--params', path: '$' } };
   // A whole definition (`{properties: {policyRule, ...}}` or `{policyRule, ...}`) is accepted too.
   const wrapped = isRecord(rule) && isRecord(rule.properties) ? rule.properties : isRecord(rule) && isRecord(rule.policyRule) ? rule : undefined;
   if (wrapped) {
-    embedded = true;
     rule = wrapped.policyRule;
     parameters = wrapped.parameters;
+    sources = { rule: { file: rules.source, path: '$.policyRule' }, parameters: { file: rules.source, path: '$.parameters' } };
   }
   if (opts.params) {
     const p = readJsonArgument(opts.params, '--params');
     parameters = p.value;
-    paramsSource = p.source;
+    sources.parameters = { file: p.source, path: '$' };
   }
-  if (!isRecord(rule)) throw new PalisadeError('PolicyParseError', `${rules.source}: the policy rule must be a JSON object with 'if' and 'then'`, { kind: 'validation', location: { file: rules.source, path: '$' } });
-  if (parameters !== undefined && !isRecord(parameters)) throw new PalisadeError('PolicyParseError', `${paramsSource}: parameters must be a JSON object`, { kind: 'validation', location: { file: paramsSource, path: '$' } });
-  const mode = normalizeMode(opts.mode);
-  const compiled = compileDefinition({ policyRule: rule, parameters: parameters ?? {}, mode }, { aliases: catalogOf(ctx).aliases(), file: rules.source, unknownAliases: 'error' });
-  if (compiled.kind === 'errors') throw invalidDefinition(relocate(compiled.errors, { rules: rules.source, params: paramsSource, embedded }));
-  const target = await targetScope(ctx, opts.managementGroup);
-  const version = opts.version ?? '1.0.0';
-  const properties: Record<string, unknown> = {
-    ...(opts.description !== undefined ? { description: opts.description } : {}),
-    ...(opts.displayName !== undefined ? { displayName: opts.displayName } : {}),
-    metadata: createdMetadata(parseMetadata(opts.metadata)),
-    mode,
-    parameters: parameters ?? {},
+  const properties = definitionProperties(catalogOf(ctx), {
     policyRule: rule,
-    policyType: 'Custom',
-    version,
-    versions: [version],
-  };
-  return saveCustom(ctx, 'definition', target, opts.name, properties);
-}
-
-function normalizeMode(mode: string): string {
-  const lower = mode.toLowerCase();
-  if (lower === 'all') return 'All';
-  if (lower === 'indexed') return 'Indexed';
-  if (/^microsoft\.[a-z]+\.data$/i.test(mode)) return mode;
-  throw new PalisadeError('InvalidArgumentValue', `--mode '${mode}': use All, Indexed or a resource provider mode such as Microsoft.KeyVault.Data`, { kind: 'argument', target: mode });
+    parameters,
+    mode: opts.mode,
+    displayName: opts.displayName,
+    description: opts.description,
+    metadata: parseMetadata(opts.metadata),
+    version: opts.version,
+    sources,
+  });
+  const target = await targetScope(ctx, opts.managementGroup);
+  const { resource } = await saveCustomPolicy(await ctx.store(), 'definition', target, opts.name, properties, 'cli:policy definition create');
+  return flattenPolicyResource(resource);
 }
 
 interface CreateSetOptions {
@@ -377,82 +270,29 @@ interface CreateSetOptions {
 }
 
 async function createSetDefinition(ctx: CommandContext, opts: CreateSetOptions): Promise<Record<string, unknown>> {
-  checkName(opts.name);
+  checkPolicyName(opts.name);
   if (!opts.definitions) throw new PalisadeError('RequiredArgumentMissing', 'the following arguments are required: --definitions', { kind: 'argument' });
   const defs = readJsonArgument(opts.definitions, '--definitions');
   const groups = opts.definitionGroups ? readJsonArgument(opts.definitionGroups, '--definition-groups') : undefined;
   const params = opts.params ? readJsonArgument(opts.params, '--params') : undefined;
-  if (!Array.isArray(defs.value)) throw new PalisadeError('PolicyParseError', `${defs.source}: --definitions must be a JSON array of references`, { kind: 'validation', location: { file: defs.source, path: '$' } });
-  const errors: ErrorDetail[] = [];
-  const catalog = catalogOf(ctx);
   const store = await ctx.store();
-  const customs = await customPolicies(store, 'definition');
-  const usedIds = new Set<string>();
-  const references = defs.value.map((ref: unknown, i: number) => {
-    if (!isRecord(ref) || typeof ref.policyDefinitionId !== 'string') {
-      errors.push({ code: 'CatalogMissingField', message: "a reference needs 'policyDefinitionId'", location: { file: defs.source, path: `$[${i}].policyDefinitionId` } });
-      return ref;
-    }
-    const wanted = ref.policyDefinitionId;
-    let def: PolicyResource | undefined = catalog.getDefinition(wanted);
-    if (!def) {
-      def = wanted.includes('/')
-        ? customs.find((c) => canonicalKey(c.resource.id) === canonicalKey(wanted))?.resource
-        : customs.find((c) => c.resource.name.toLowerCase() === wanted.toLowerCase())?.resource;
-    }
-    if (!def) {
-      errors.push({ code: 'PolicyDefinitionNotFound', message: `The policy definition '${wanted}' could not be found.`, location: { file: defs.source, path: `$[${i}].policyDefinitionId` } });
-      return ref;
-    }
-    const out: Record<string, unknown> = { ...ref, policyDefinitionId: def.id };
-    let refId = typeof ref.policyDefinitionReferenceId === 'string' ? ref.policyDefinitionReferenceId : undefined;
-    if (!refId) {
-      refId = def.name;
-      for (let n = 2; usedIds.has(refId.toLowerCase()); n++) refId = `${def.name}_${n}`;
-      out.policyDefinitionReferenceId = refId;
-    }
-    usedIds.add(refId.toLowerCase());
-    // Parameter values must name declared parameters, and parameters without a default need one.
-    const declared = (def as PolicyDefinitionResource).properties.parameters ?? {};
-    const given = isRecord(ref.parameters) ? ref.parameters : {};
-    for (const k of Object.keys(given)) {
-      if (!Object.keys(declared).some((d) => d.toLowerCase() === k.toLowerCase())) {
-        errors.push({ code: 'UnknownParameter', message: `definition '${def.name}' has no parameter '${k}'`, location: { file: defs.source, path: `$[${i}].parameters.${k}` } });
-      }
-    }
-    for (const [k, p] of Object.entries(declared)) {
-      if (!('defaultValue' in p) && !Object.keys(given).some((g) => g.toLowerCase() === k.toLowerCase())) {
-        errors.push({ code: 'MissingPolicyParameter', message: `definition '${def.name}' needs a value for parameter '${k}' (it has no default)`, location: { file: defs.source, path: `$[${i}].parameters` } });
-      }
-    }
-    return out;
-  });
   const target = await targetScope(ctx, opts.managementGroup);
-  const version = opts.version ?? '1.0.0';
-  const properties: Record<string, unknown> = {
-    ...(opts.description !== undefined ? { description: opts.description } : {}),
-    ...(opts.displayName !== undefined ? { displayName: opts.displayName } : {}),
-    metadata: createdMetadata(parseMetadata(opts.metadata)),
-    parameters: params?.value ?? {},
-    policyDefinitions: references,
-    ...(groups ? { policyDefinitionGroups: groups.value } : {}),
-    policyType: 'Custom',
-    version,
-    versions: [version],
-  };
-  // The importer's checks: group names declared, reference ids unique, parameters('x') declared, shapes.
-  const shapeIssues: CatalogIssue[] = [];
-  normalizePolicyResource({ id: `${target.scope}/providers/${POLICY_SET_DEFINITION_TYPE}/${opts.name}`, name: opts.name, type: POLICY_SET_DEFINITION_TYPE, properties }, 'set definition', [], shapeIssues);
-  const reported = new Set(errors.map((e) => e.location?.path));
-  for (const issue of shapeIssues) {
-    const path = issue.location?.path ?? '$';
-    if (reported.has(path.replace(/^\$\.properties\.policyDefinitions/, '$'))) continue;
-    const m = /^\$\.properties\.(policyDefinitions|policyDefinitionGroups|parameters)(.*)$/.exec(path);
-    const file = m?.[1] === 'policyDefinitions' ? defs.source : m?.[1] === 'policyDefinitionGroups' ? (groups?.source ?? '--definition-groups') : m?.[1] === 'parameters' ? (params?.source ?? '--params') : 'set definition';
-    errors.push({ code: issue.code, message: issue.message, location: { file, path: m ? `$${m[2]}` : path } });
-  }
-  if (errors.length > 0) throw invalidDefinition(errors, 'policy set definition');
-  return saveCustom(ctx, 'set', target, opts.name, properties);
+  const properties = setDefinitionProperties(catalogOf(ctx), await customPolicies(store, 'definition'), target, opts.name, {
+    policyDefinitions: defs.value,
+    policyDefinitionGroups: groups?.value,
+    parameters: params?.value,
+    displayName: opts.displayName,
+    description: opts.description,
+    metadata: parseMetadata(opts.metadata),
+    version: opts.version,
+    sources: {
+      definitions: { file: defs.source, path: '$' },
+      groups: { file: groups?.source ?? '--definition-groups', path: '$' },
+      parameters: { file: params?.source ?? '--params', path: '$' },
+    },
+  });
+  const { resource } = await saveCustomPolicy(store, 'set', target, opts.name, properties, 'cli:policy set-definition create');
+  return flattenPolicyResource(resource);
 }
 
 const MG_HELP = 'The name of the management group.';
