@@ -131,11 +131,14 @@ export class ServerEstate {
         change = touched?.(result);
         return result;
       } finally {
-        const previous = this.evaluated;
-        this.generation++;
-        this.evaluated = previous && change ? this.incremental(previous, change, this.generation) : undefined;
         this.topology = undefined;
         this.policyValue = undefined;
+        // a write that changed no estate rows (a remediation with nothing to do) keeps the evaluation as it is
+        const unchanged = change !== undefined && change.ids.length === 0;
+        if (!unchanged) {
+          this.generation++;
+          this.evaluated = this.evaluated && change ? this.incremental(this.evaluated, change, this.generation) : undefined;
+        }
       }
     });
     this.lock = run;

@@ -40,6 +40,10 @@ import {
   patchPolicyExemption,
   putPolicyAssignment,
   putPolicyExemption,
+  REMEDIATIONS_COLLECTION,
+  runRemediation,
+  storedRemediations,
+  type StoredRemediation,
   writePricingRow,
   checkPolicyName,
   customPolicyScope,
@@ -449,6 +453,15 @@ function setDefinitionFromBody(session: PolicySession, target: PolicyTarget, nam
   });
 }
 
+const REMEDIATIONS = '/providers/Microsoft.PolicyInsights/remediations';
+
+async function remediationAt(c: RouteContext): Promise<StoredRemediation> {
+  const id = canonicalKey(`${scopeParam(c).id}${REMEDIATIONS}/${c.params.name}`);
+  const hit = (await storedRemediations(c.estate.store)).find((x) => canonicalKey(x.remediation.id) === id);
+  if (!hit) throw notFound('RemediationNotFound', `The remediation '${c.params.name}' could not be found.`, c.params.name);
+  return hit;
+}
+
 /** ARM refuses to delete a definition an assignment or a set definition still references. */
 function assertDefinitionUnused(session: PolicySession, kind: 'definition' | 'set', def: PolicyResource): void {
   const key = canonicalKey(def.id);
@@ -771,19 +784,61 @@ export function buildRoutes(): Route[] {
       const context = `${c.baseUrl}/providers/Microsoft.PolicyInsights/$metadata#summary`;
       return ok({ '@odata.context': context, '@odata.count': 1, value: [{ '@odata.id': null, '@odata.context': `${context}/$entity`, results: summary.results, policyAssignments: assignments }] });
     }),
-    r('GET', `{+scope}/providers/Microsoft.PolicyInsights/remediations`, V.remediations, 'read', ANY_SCOPE, async (c) => {
+    r('GET', `{+scope}${REMEDIATIONS}`, V.remediations, 'read', ANY_SCOPE, async (c) => {
       const scope = scopeParam(c);
       const docs = await c.estate.store.listDocuments<{ remediation: { id: string } }>('policy-remediations');
       const key = canonicalKey(scope.id);
       return ok(paged(c, docs.map((d) => d.body.remediation).filter((x) => canonicalKey(x.id).startsWith(`${key}/providers/microsoft.policyinsights/remediations/`))));
     }),
-    r('GET', `{+scope}/providers/Microsoft.PolicyInsights/remediations/{name}`, V.remediations, 'read', ANY_SCOPE, async (c) => {
+    r('GET', `{+scope}${REMEDIATIONS}/{name}`, V.remediations, 'read', ANY_SCOPE, async (c) => ok((await remediationAt(c)).remediation)),
+    r('PUT', `{+scope}${REMEDIATIONS}/{name}`, V.remediations, 'write', ANY_SCOPE, async (c) => {
       const scope = scopeParam(c);
-      const id = canonicalKey(`${scope.id}/providers/Microsoft.PolicyInsights/remediations/${c.params.name}`);
-      const docs = await c.estate.store.listDocuments<{ remediation: { id: string } }>('policy-remediations');
-      const hit = docs.find((d) => canonicalKey(d.body.remediation.id) === id);
-      if (!hit) throw notFound('RemediationNotFound', `The remediation '${c.params.name}' could not be found.`, c.params.name);
-      return ok(hit.body.remediation);
+      const props = bodyProperties(c.body);
+      if (typeof props.policyAssignmentId !== 'string' || props.policyAssignmentId === '') throw badRequest('InvalidCreateRemediationRequest', 'properties.policyAssignmentId is required.', 'properties.policyAssignmentId');
+      const mode = props.resourceDiscoveryMode ?? 'ExistingNonCompliant';
+      if (mode !== 'ExistingNonCompliant' && mode !== 'ReEvaluateCompliance') throw badRequest('InvalidCreateRemediationRequest', `properties.resourceDiscoveryMode '${String(mode)}' is not ExistingNonCompliant or ReEvaluateCompliance.`, 'properties.resourceDiscoveryMode');
+      const filters = optionalObject(props, 'filters') ?? {};
+      const list = (v: unknown, path: string): string[] => {
+        if (v === undefined || v === null) return [];
+        if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw badRequest('InvalidCreateRemediationRequest', `${path} must be an array of strings.`, path);
+        return v as string[];
+      };
+      const id = canonicalKey(`${scope.id}${REMEDIATIONS}/${c.params.name}`);
+      const { out, existed } = await c.estate.write(
+        async () => {
+          const existed = (await storedRemediations(c.estate.store)).some((x) => canonicalKey(x.remediation.id) === id);
+          const session = await c.estate.policySession();
+          await existingScope(c, session);
+          const out = await runRemediation(session, {
+            name: c.params.name,
+            policyAssignment: props.policyAssignmentId as string,
+            definitionReferenceId: optionalString(props, 'policyDefinitionReferenceId'),
+            resourceDiscoveryMode: mode,
+            scope: scope.id,
+            locations: list(filters.locations, 'properties.filters.locations'),
+            resourceIds: list(filters.resourceIds, 'properties.filters.resourceIds'),
+            source: `api:PUT remediations/${c.params.name}`,
+          });
+          return { out, existed };
+        },
+        ({ out }) => ({ kind: 'resources', ids: out.writtenIds }),
+      );
+      return { status: existed ? 200 : 201, body: out.remediation };
+    }),
+    r('DELETE', `{+scope}${REMEDIATIONS}/{name}`, V.remediations, 'write', ANY_SCOPE, async (c) => {
+      const scope = scopeParam(c);
+      const id = canonicalKey(`${scope.id}${REMEDIATIONS}/${c.params.name}`);
+      const hit = (await storedRemediations(c.estate.store)).find((x) => canonicalKey(x.remediation.id) === id);
+      if (!hit) return { status: 204 };
+      await c.estate.store.deleteDocument(REMEDIATIONS_COLLECTION, hit.remediation.id);
+      return ok(hit.remediation);
+    }),
+    // Palisade runs a remediation to the end within its PUT, so there is never one in flight to cancel.
+    r('POST', `{+scope}${REMEDIATIONS}/{name}/cancel`, V.remediations, 'write', ANY_SCOPE, async (c) => ok((await remediationAt(c)).remediation)),
+    r('POST', `{+scope}${REMEDIATIONS}/{name}/listDeployments`, V.remediations, 'read', ANY_SCOPE, async (c) => {
+      const hit = await remediationAt(c);
+      const top = intParam(c, '$top');
+      return ok(paged(c, hit.deployments.slice(0, top ?? hit.deployments.length)));
     }),
   );
 

@@ -9,3 +9,4 @@ export * from './posture-session.js';
 export * from './graph-session.js';
 export * from './policy-writes.js';
 export * from './policy-definition-writes.js';
+export * from './remediations.js';

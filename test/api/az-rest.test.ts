@@ -78,4 +78,41 @@ describe.skipIf(!AZ)('the article’s az rest commands against palisade serve', 
     const cli = await cliJson(store, 'security', 'pricing', 'list', '--subscription', sub);
     expect(standard.sort()).toEqual((jmespath.search(cli, "value[?pricingTier=='Standard'].name") as string[]).sort());
   }, 180_000);
+
+  it('policy exemptions PUT / GET / list / PATCH, and the state summary counts the exemption', async () => {
+    const mcsb = (await cliJson<any[]>(store, 'policy', 'assignment', 'list', '--disable-scope-strict-match')).find((a) => a.name === 'mcsb-mg-root');
+    expect(mcsb).toBeDefined();
+    const url = `/subscriptions/${sub}/providers/Microsoft.Authorization/policyExemptions/az-waiver?api-version=2022-07-01-preview`;
+    const put = JSON.parse(await rest('put', url, '@', 'json', JSON.stringify({ properties: { policyAssignmentId: mcsb.id, exemptionCategory: 'Waiver', displayName: 'az rest waiver' } })));
+    expect(put).toMatchObject({ name: 'az-waiver', properties: { exemptionCategory: 'Waiver', policyAssignmentId: mcsb.id } });
+    expect((await rest('get', url, 'properties.displayName', 'tsv')).trim()).toBe('az rest waiver');
+    const listed = (await rest('get', `/subscriptions/${sub}/providers/Microsoft.Authorization/policyExemptions?api-version=2022-07-01-preview`, '[value[].name]', 'tsv')).trim().split(/\s+/);
+    expect(listed).toEqual((await cliJson<any[]>(store, 'policy', 'exemption', 'list', '--scope', `/subscriptions/${sub}`, '--disable-scope-strict-match')).map((e) => e.name));
+    const patched = JSON.parse(await rest('patch', url, 'properties.assignmentScopeValidation', 'json', JSON.stringify({ properties: { assignmentScopeValidation: 'DoNotValidate' } })));
+    expect(patched).toBe('DoNotValidate');
+    const exempt = Number((await rest('post', `/subscriptions/${sub}/providers/Microsoft.PolicyInsights/policyStates/latest/summarize?api-version=2024-10-01`, "value[0].results.resourceDetails[?complianceState=='exempt'].count | [0]", 'tsv')).trim());
+    const cli = await cliJson(store, 'policy', 'state', 'summarize', '--subscription', sub);
+    expect(exempt).toBe((jmespath.search(cli, "results.resourceDetails[?complianceState=='exempt'].count | [0]") as number) ?? 0);
+    expect(exempt).toBeGreaterThan(0);
+  }, 300_000);
+
+  it('remediations: the CSPM DeployIfNotExists assignment at contoso-root, PUT a remediation, GET it and its deployments', async () => {
+    const root = '/providers/Microsoft.Management/managementGroups/contoso-root';
+    await rest('put', `${root}/providers/Microsoft.Authorization/policyAssignments/enable-cspm?api-version=2025-03-01`, 'name', 'tsv', JSON.stringify({
+      location: 'eastus',
+      identity: { type: 'SystemAssigned' },
+      properties: { policyDefinitionId: '/providers/Microsoft.Authorization/policyDefinitions/689f7782-ef2c-4270-a6d0-7664869076bd' },
+    }));
+    const url = `${root}/providers/Microsoft.PolicyInsights/remediations/enable-cspm?api-version=2021-10-01`;
+    const created = JSON.parse(await rest('put', url, 'properties', 'json', JSON.stringify({ properties: { policyAssignmentId: `${root}/providers/Microsoft.Authorization/policyAssignments/enable-cspm`, resourceDiscoveryMode: 'ReEvaluateCompliance' } })));
+    expect(created).toMatchObject({ provisioningState: 'Succeeded', deploymentStatus: { totalDeployments: manifest.scenario.nakedSubscriptionIds.length, failedDeployments: 0 } });
+    expect((await rest('get', url, 'properties.provisioningState', 'tsv')).trim()).toBe('Succeeded');
+    const deployed = (await rest('post', `${root}/providers/Microsoft.PolicyInsights/remediations/enable-cspm/listDeployments?api-version=2021-10-01`, 'value[].remediatedResourceId', 'tsv')).trim().split('\n');
+    expect(deployed.sort()).toEqual(manifest.scenario.nakedSubscriptionIds.map((s) => `/subscriptions/${s}`).sort());
+    // the remediation's writes are visible at once: the naked subscriptions' CloudPosture plans are Standard now
+    for (const s of manifest.scenario.nakedSubscriptionIds) {
+      expect((await rest('get', `/subscriptions/${s}/providers/Microsoft.Security/pricings/CloudPosture?api-version=2024-01-01`, 'properties.pricingTier', 'tsv')).trim()).toBe('Standard');
+    }
+    expect((await cliJson(store, 'policy', 'remediation', 'show', '-n', 'enable-cspm', '--scope', root)).deploymentStatus).toEqual(created.deploymentStatus);
+  }, 300_000);
 });

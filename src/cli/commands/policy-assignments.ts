@@ -16,10 +16,8 @@ import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { PalisadeError, ResourceId, canonicalKey, ids, type ArgRow } from '../../core/index.js';
 import type { PolicyResource } from '../../catalog/index.js';
-import { resolveAssignment, normalizeAssignment, PolicyCompiler, parameterTypeMatches } from '../../policy/index.js';
 import type { CommandContext } from '../context.js';
-import { ASSIGNMENT_TYPE, PolicySession, findPolicyRow, flattenPolicyRow, guidFrom, type PolicyRow } from '../../service/index.js';
-import { checkPolicyParameters } from '../../service/index.js';
+import { ASSIGNMENT_TYPE, PolicySession, checkPolicyParameters, findPolicyRow, flattenPolicyRow, guidFrom, referenceEffects, type PolicyRow } from '../../service/index.js';
 import type { Run } from '../run.js';
 import { readJsonArgument } from './policy-definitions.js';
 import { resolveSubscription } from './resource.js';
@@ -68,12 +66,6 @@ export function checkParameters(raw: unknown, def: PolicyResource, assignmentNam
 }
 
 /** The effects of an assignment's references with its parameters (for the identity check and remediation). */
-export function referenceEffects(session: PolicySession, assignment: ReturnType<typeof PolicySession.toAssignment>): Array<{ referenceId: string; definitionId: string; effect?: string }> {
-  const a = normalizeAssignment(assignment);
-  const compiler = new PolicyCompiler(session.definitions, session.catalog.aliases());
-  return resolveAssignment(a, session.definitions).references.map((ref) => ({ referenceId: ref.referenceId, definitionId: ref.definitionId, effect: compiler.compile(ref.definitionId, ref.parameters).effect }));
-}
-
 const WELL_KNOWN_ROLES: Record<string, string> = {
   owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
   contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',

@@ -1,31 +1,16 @@
 /**
- * `palisade policy remediation create|list|show|deployment list`, mirroring `az policy remediation ...`.
- *
- * create evaluates the estate, runs the engine's remediation for one (assignment, reference) — Modify and Append
- * give the new resource JSON, DeployIfNotExists the deployment and the resources it creates — and writes the changed
- * and created rows back to the store with one merge import, so the next `policy state list` sees them compliant. The
- * remediation record (and its deployments) is a store document (`policy-remediations`).
- *
- * Like Azure, it refuses a reference the assignment does not have, or one whose effect cannot remediate
- * (only DeployIfNotExists and Modify — and Append, which Palisade remediates too): the error lists the references
- * of the assignment that can be remediated, with their effects under the assignment's parameters.
+ * `palisade policy remediation create|list|show|deployment list`, mirroring `az policy remediation ...`; the
+ * remediation itself (evaluate, remediate, write back, keep the record) is src/service's runRemediation.
  */
 import { nonNegativeInt } from '../arguments.js';
 import { Command, Option } from 'commander';
-import { PalisadeError, ResourceId, canonicalKey, type ArgRow } from '../../core/index.js';
-import { createRemediation, normalizeAssignment, type RemediationChange, type RemediationRecord } from '../../policy/index.js';
+import { PalisadeError, ResourceId, canonicalKey } from '../../core/index.js';
+import type { RemediationRecord } from '../../policy/index.js';
 import type { CommandContext } from '../context.js';
-import { PolicySession } from '../../service/index.js';
+import { PolicySession, runRemediation, storedRemediations, type StoredRemediation } from '../../service/index.js';
 import type { Run } from '../run.js';
-import { referenceEffects, scopeArgument } from './policy-assignments.js';
+import { scopeArgument } from './policy-assignments.js';
 
-const COLLECTION = 'policy-remediations';
-const REMEDIABLE = /^(deployifnotexists|modify|append)$/i;
-
-interface StoredRemediation {
-  remediation: RemediationRecord;
-  deployments: Array<Record<string, unknown>>;
-}
 
 function flatten(r: RemediationRecord): Record<string, unknown> {
   const scope = r.id.slice(0, r.id.toLowerCase().lastIndexOf('/providers/microsoft.policyinsights/'));
@@ -41,21 +26,6 @@ function flatten(r: RemediationRecord): Record<string, unknown> {
   };
 }
 
-function deploymentsOf(changes: RemediationChange[], name: string): Array<Record<string, unknown>> {
-  return changes.map((c, i) => ({
-    createdOn: null,
-    deploymentId: c.deployment ? `${c.deployment.scope}/providers/Microsoft.Resources/deployments/${c.deployment.name}` : `${c.resourceId}#${name}-${i}`,
-    effect: c.effect,
-    error: c.error ? { code: 'RemediationFailed', message: c.error } : null,
-    lastUpdatedOn: null,
-    remediatedResourceId: c.resourceId,
-    resourceLocation: null,
-    status: c.status,
-    ...(c.deployment ? { deployment: c.deployment } : {}),
-    ...(c.deployedResources ? { deployedResourceIds: c.deployedResources.map((d) => d.id) } : {}),
-  }));
-}
-
 interface CreateOptions {
   name: string;
   policyAssignment: string;
@@ -69,112 +39,29 @@ interface CreateOptions {
 }
 
 async function createRemediationCommand(ctx: CommandContext, opts: CreateOptions): Promise<Record<string, unknown>> {
-  const scopeArg = opts.managementGroup ? `/providers/Microsoft.Management/managementGroups/${opts.managementGroup}` : await scopeArgument(ctx, opts);
+  const scope = opts.managementGroup ? `/providers/Microsoft.Management/managementGroups/${opts.managementGroup}` : await scopeArgument(ctx, opts);
   const session = await PolicySession.open(ctx);
-  if (scopeArg) await session.assertScopeExists(scopeArg);
-  const assignment = session.findAssignment(opts.policyAssignment, scopeArg);
-  const raw = PolicySession.toAssignment(assignment);
-  const a = normalizeAssignment(raw);
-  const effects = referenceEffects(session, raw);
-  const remediable = effects.filter((e) => REMEDIABLE.test(e.effect ?? ''));
-  const listing = remediable.length === 0 ? 'none (every reference audits, denies or is disabled with its parameters)' : remediable.map((e) => `${e.referenceId || '(the definition)'} (${e.effect})`).join(', ');
-  let refId = opts.definitionReferenceId ?? '';
-  if (a.isSet) {
-    if (!refId) {
-      throw new PalisadeError('InvalidCreateRemediationRequest', `Assignment '${assignment.name}' assigns an initiative: pass --definition-reference-id. References that can be remediated: ${listing}.`, { kind: 'argument' });
-    }
-    const ref = effects.find((e) => e.referenceId.toLowerCase() === refId.toLowerCase());
-    if (!ref) {
-      throw new PalisadeError(
-        'PolicyDefinitionReferenceNotFound',
-        `The policy definition reference '${refId}' does not exist in the policy set definition '${a.definitionId}' of assignment '${assignment.name}'. References that can be remediated (DeployIfNotExists, Modify, Append): ${listing}.`,
-        { kind: 'validation', target: refId },
-      );
-    }
-    refId = ref.referenceId;
-    if (!REMEDIABLE.test(ref.effect ?? '')) {
-      throw new PalisadeError(
-        'InvalidCreateRemediationRequest',
-        `The policy definition reference '${ref.referenceId}' of assignment '${assignment.name}' has the effect '${ref.effect ?? 'unknown'}'; only DeployIfNotExists, Modify and Append can be remediated. References that can be remediated: ${listing}.`,
-        { kind: 'validation', target: ref.referenceId },
-      );
-    }
-  } else {
-    if (refId) ctx.logger.warning(`--definition-reference-id is ignored: '${assignment.name}' assigns a single policy definition`);
-    refId = '';
-    const effect = effects[0]?.effect;
-    if (!REMEDIABLE.test(effect ?? '')) {
-      throw new PalisadeError('InvalidCreateRemediationRequest', `The policy assignment '${assignment.name}' has the effect '${effect ?? 'unknown'}'; only DeployIfNotExists, Modify and Append can be remediated.`, { kind: 'validation', target: assignment.id });
-    }
-  }
-  if (scopeArg && !session.scopeChain(scopeArg).has(assignment.scopeKey) && !session.scopeChain(assignment.scope).has(canonicalKey(scopeArg))) {
-    throw new PalisadeError('InvalidCreateRemediationRequest', `The remediation scope '${scopeArg}' does not overlap the scope '${assignment.scope}' of assignment '${assignment.name}'.`, { kind: 'validation' });
-  }
-
-  const { scanner } = await session.scan();
-  const { remediation, changes, statesAfter } = createRemediation(scanner, {
-    name: opts.name,
-    policyAssignmentId: assignment.id,
-    policyDefinitionReferenceId: refId || undefined,
-    resourceDiscoveryMode: opts.resourceDiscoveryMode,
-    scope: scopeArg ?? assignment.scope,
-    filters: { locations: (opts.locationFilters ?? []).flatMap((l) => l.split(/[\s,]+/)).filter(Boolean), resourceIds: opts.resource ? [opts.resource] : [] },
-    now: session.clock.now(),
-  });
-
-  // Write what changed back to the estate: the new state of modified resources and the deployed resources.
-  const changedIds = new Set<string>();
-  for (const c of changes) {
-    if (c.status !== 'Succeeded') continue;
-    if (c.after) changedIds.add(canonicalKey(c.after.id));
-    for (const d of c.deployedResources ?? []) changedIds.add(canonicalKey(d.id));
-  }
-  const rows: ArgRow[] = [];
-  const tables = new Map<string, string>();
-  for (const key of changedIds) {
-    const resource = scanner.index.get(key);
-    if (!resource) continue;
-    const stored = await session.store.getResource(key);
-    if (stored) tables.set(key, stored.table);
-    rows.push(asArgRow(session, resource as Record<string, unknown>, Boolean(stored)));
-  }
-  await session.writeRows(rows, `cli:policy remediation create ${opts.name}`, tables);
-  const body: StoredRemediation = { remediation, deployments: deploymentsOf(changes, opts.name) };
-  await session.store.putDocument(COLLECTION, remediation.id, body);
-  const compliant = statesAfter.filter((s) => s.complianceState === 'Compliant').length;
-  ctx.logger.info(`remediated ${changes.length} resources (${remediation.properties.deploymentStatus.failedDeployments} failed); ${rows.length} estate rows written; ${compliant}/${statesAfter.length} now compliant`);
-  return flatten(remediation);
-}
-
-/** An estate row for a resource the remediation created or changed (ARG conventions: lower-case type, scope fields). */
-function asArgRow(session: PolicySession, resource: Record<string, unknown>, existed: boolean): ArgRow {
-  const id = String(resource.id);
-  if (existed) return resource as ArgRow;
-  const parsed = ResourceId.parse(id);
-  const fields = session.scopeFields(parsed.kind === 'resource' ? parsed.scope : parsed);
-  return {
-    id,
-    name: typeof resource.name === 'string' ? resource.name : parsed.name,
-    type: (typeof resource.type === 'string' ? resource.type : parsed.type).toLowerCase(),
-    tenantId: fields.tenantId,
-    kind: typeof resource.kind === 'string' ? resource.kind : '',
-    location: typeof resource.location === 'string' ? resource.location : '',
-    resourceGroup: (parsed.resourceGroup ?? '').toLowerCase(),
-    subscriptionId: parsed.subscriptionId ?? '',
-    managedBy: '',
-    sku: resource.sku ?? null,
-    plan: null,
-    properties: resource.properties ?? {},
-    tags: resource.tags ?? null,
-    identity: resource.identity ?? null,
-    zones: null,
-    extendedLocation: null,
-  } as ArgRow;
+  const out = await runRemediation(
+    session,
+    {
+      name: opts.name,
+      policyAssignment: opts.policyAssignment,
+      definitionReferenceId: opts.definitionReferenceId,
+      resourceDiscoveryMode: opts.resourceDiscoveryMode,
+      scope,
+      locations: (opts.locationFilters ?? []).flatMap((l) => l.split(/[\s,]+/)).filter(Boolean),
+      resourceIds: opts.resource ? [opts.resource] : [],
+      source: `cli:policy remediation create ${opts.name}`,
+    },
+    (message: string) => ctx.logger.warning(message.replace('definitionReferenceId', '--definition-reference-id')),
+  );
+  const status = out.remediation.properties.deploymentStatus;
+  ctx.logger.info(`remediated ${status.totalDeployments} resources (${status.failedDeployments} failed); ${out.writtenIds.length} estate rows written; ${out.compliantAfter}/${out.statesAfter} now compliant`);
+  return flatten(out.remediation);
 }
 
 async function stored(ctx: CommandContext): Promise<StoredRemediation[]> {
-  const store = await ctx.store();
-  return (await store.listDocuments<StoredRemediation>(COLLECTION)).map((d) => d.body);
+  return storedRemediations(await ctx.store());
 }
 
 async function find(ctx: CommandContext, name: string, scope: string | undefined): Promise<StoredRemediation> {
