@@ -46,6 +46,18 @@ import {
   type StoredRemediation,
   writePricingRow,
   checkPolicyName,
+  customAssessmentsOf,
+  customMetadataOf,
+  deleteCustomAssessment,
+  deleteCustomMetadata,
+  getCustomAssessment,
+  getCustomMetadata,
+  putCustomAssessment,
+  putCustomMetadata,
+  toArmCustomAssessment,
+  toArmCustomMetadata,
+  type CustomAssessment,
+  type CustomMetadata,
   customPolicyScope,
   definitionProperties,
   saveCustomPolicy,
@@ -453,6 +465,15 @@ function setDefinitionFromBody(session: PolicySession, target: PolicyTarget, nam
   });
 }
 
+/** Custom metadata of the subscriptions of some custom assessments, by `{sub}/{name}` (lower-case). */
+async function customMetadataFor(c: RouteContext, assessments: CustomAssessment[]): Promise<Map<string, CustomMetadata>> {
+  const out = new Map<string, CustomMetadata>();
+  for (const sub of new Set(assessments.map((a) => a.subscriptionId.toLowerCase()))) {
+    for (const m of await customMetadataOf(c.estate.store, sub)) out.set(`${sub}/${m.name}`.toLowerCase(), m);
+  }
+  return out;
+}
+
 const REMEDIATIONS = '/providers/Microsoft.PolicyInsights/remediations';
 
 async function remediationAt(c: RouteContext): Promise<StoredRemediation> {
@@ -554,7 +575,14 @@ export function buildRoutes(): Route[] {
         const run = ev.posture.run;
         const subs = s.kind === 'managementGroup' ? subsUnderMg(c, s.name) : undefined;
         const list = s.kind === 'subscription' ? run.assessmentsOf(s.subscriptionId) : run.assessments().filter((a) => subs!.has(a.subscriptionId.toLowerCase()));
-        return ok(paged(c, list.map((a) => toArmAssessment(a, { expand, recommendation: ev.posture.catalog.recommendation(a.assessmentKey) }))));
+        const custom = (await customAssessmentsOf(c.estate.store, s.kind === 'subscription' ? s.subscriptionId : undefined)).filter((a) => s.kind === 'subscription' || subs!.has(a.subscriptionId.toLowerCase()));
+        const customMetadata = expand === 'metadata' ? await customMetadataFor(c, custom) : undefined;
+        return ok(
+          paged(c, [
+            ...list.map((a) => toArmAssessment(a, { expand, recommendation: ev.posture.catalog.recommendation(a.assessmentKey) })),
+            ...custom.map((a) => toArmCustomAssessment(a, customMetadata?.get(`${a.subscriptionId}/${a.name}`.toLowerCase()))),
+          ]),
+        );
       }),
     );
   }
@@ -576,8 +604,24 @@ export function buildRoutes(): Route[] {
       const ev = await c.estate.get();
       const key = canonicalKey(resource);
       const hit = ev.posture.run.assessmentsOf(sub).find((a) => a.assessmentKey.toLowerCase() === c.params.key.toLowerCase() && canonicalKey(a.resourceId) === key);
-      if (!hit) throw notFound('AssessmentNotFound', `The assessment '${c.params.key}' of resource '${resource}' was not found.`, c.params.key);
-      return ok(toArmAssessment(hit, { expand, recommendation: ev.posture.catalog.recommendation(hit.assessmentKey) }));
+      if (hit) return ok(toArmAssessment(hit, { expand, recommendation: ev.posture.catalog.recommendation(hit.assessmentKey) }));
+      const custom = await getCustomAssessment(c.estate.store, resource, c.params.key);
+      if (!custom) throw notFound('AssessmentNotFound', `The assessment '${c.params.key}' of resource '${resource}' was not found.`, c.params.key);
+      return ok(toArmCustomAssessment(custom, expand === 'metadata' ? await getCustomMetadata(c.estate.store, custom.subscriptionId, custom.name) : undefined));
+    }),
+    r('PUT', `{+scope}${SEC}/assessments/{key}`, V.assessments, 'securityWrite', ANY_SCOPE, async (c) => {
+      const resource = scopeParam(c).id;
+      await existingScope(c, await c.estate.policy());
+      const { assessment, created } = await c.estate.write(
+        async () => putCustomAssessment(c.estate.store, c.estate.postureCatalog(), resource, c.params.key, c.body, clockFrom(c.estate.env).now()),
+        () => ({ kind: 'resources', ids: [] }),
+      );
+      return { status: created ? 201 : 200, body: toArmCustomAssessment(assessment) };
+    }),
+    r('DELETE', `{+scope}${SEC}/assessments/{key}`, V.assessments, 'securityWrite', ANY_SCOPE, async (c) => {
+      const resource = scopeParam(c).id;
+      const deleted = await c.estate.write(async () => deleteCustomAssessment(c.estate.store, resource, c.params.key), () => ({ kind: 'resources', ids: [] }));
+      return { status: deleted ? 200 : 204 };
     }),
     r('GET', `${SEC}/assessmentMetadata`, V.assessments, 'read', TENANT, async (c) => ok(paged(c, c.estate.postureCatalog().recommendations.map((x) => toArmAssessmentMetadata(x))))),
     r('GET', `${SEC}/assessmentMetadata/{name}`, V.assessments, 'read', TENANT, async (c) => {
@@ -587,13 +631,28 @@ export function buildRoutes(): Route[] {
     }),
     r('GET', `${SUB}${SEC}/assessmentMetadata`, V.assessments, 'read', SUB_SCOPE, async (c) => {
       const sub = requireSub(c, c.params.sub);
-      return ok(paged(c, c.estate.postureCatalog().recommendations.map((x) => toArmAssessmentMetadata(x, sub.subscriptionId))));
+      const custom = await customMetadataOf(c.estate.store, sub.subscriptionId);
+      return ok(paged(c, [...c.estate.postureCatalog().recommendations.map((x) => toArmAssessmentMetadata(x, sub.subscriptionId)), ...custom.map(toArmCustomMetadata)]));
     }),
     r('GET', `${SUB}${SEC}/assessmentMetadata/{name}`, V.assessments, 'read', SUB_SCOPE, async (c) => {
       const sub = requireSub(c, c.params.sub);
       const rec = c.estate.postureCatalog().recommendation(c.params.name);
-      if (!rec) throw notFound('AssessmentMetadataNotFound', `The assessment metadata '${c.params.name}' was not found.`, c.params.name);
-      return ok(toArmAssessmentMetadata(rec, sub.subscriptionId));
+      if (rec) return ok(toArmAssessmentMetadata(rec, sub.subscriptionId));
+      const custom = await getCustomMetadata(c.estate.store, sub.subscriptionId, c.params.name);
+      if (!custom) throw notFound('AssessmentMetadataNotFound', `The assessment metadata '${c.params.name}' was not found.`, c.params.name);
+      return ok(toArmCustomMetadata(custom));
+    }),
+    // arm-security accepts only 200 for createInSubscription and deleteInSubscription
+    r('PUT', `${SUB}${SEC}/assessmentMetadata/{name}`, V.assessments, 'securityWrite', SUB_SCOPE, async (c) => {
+      const sub = requireSub(c, c.params.sub);
+      const doc = await c.estate.write(async () => putCustomMetadata(c.estate.store, c.estate.postureCatalog(), sub.subscriptionId, c.params.name, c.body), () => ({ kind: 'resources', ids: [] }));
+      return ok(toArmCustomMetadata(doc));
+    }),
+    r('DELETE', `${SUB}${SEC}/assessmentMetadata/{name}`, V.assessments, 'securityWrite', SUB_SCOPE, async (c) => {
+      const sub = requireSub(c, c.params.sub);
+      if (c.estate.postureCatalog().recommendation(c.params.name)) throw badRequest('BuiltInAssessmentMetadataReadOnly', `'${c.params.name}' is built-in assessment metadata and cannot be deleted.`, c.params.name);
+      await c.estate.write(async () => deleteCustomMetadata(c.estate.store, sub.subscriptionId, c.params.name), () => ({ kind: 'resources', ids: [] }));
+      return { status: 200 };
     }),
   );
 

@@ -10,3 +10,4 @@ export * from './graph-session.js';
 export * from './policy-writes.js';
 export * from './policy-definition-writes.js';
 export * from './remediations.js';
+export * from './custom-assessments.js';

@@ -82,6 +82,31 @@ describe('@azure/arm-security 5.0.0', () => {
     expect(got.metadata?.displayName).toBeDefined();
   });
 
+  it('assessmentsMetadata.createInSubscription / getInSubscription; assessments.createOrUpdate / list / get / delete (customer-managed)', async () => {
+    const c = client();
+    const key = '5b4e3c2d-1a0f-4e9d-8c7b-6a5f4e3d2c1b';
+    const meta = await c.assessmentsMetadata.createInSubscription(key, { displayName: 'Backups restored in the last quarter', severity: 'Medium', assessmentType: 'CustomerManaged', description: 'Our own check' } as any);
+    expect(meta).toMatchObject({ name: key, displayName: 'Backups restored in the last quarter', assessmentType: 'CustomerManaged' });
+    expect((await c.assessmentsMetadata.getInSubscription(key)).severity).toBe('Medium');
+    await expect(c.assessmentsMetadata.createInSubscription('bad', { displayName: 'x', severity: 'Urgent', assessmentType: 'CustomerManaged' } as any)).rejects.toMatchObject({ statusCode: 400, code: 'InvalidInputJson' });
+    const resource = `/subscriptions/${sub}`;
+    const scoreBefore = await c.secureScores.get('ascScore');
+    const put = await c.assessments.createOrUpdate(resource, key, { resourceDetails: { source: 'Azure' }, status: { code: 'Unhealthy', cause: 'NoRestoreTest', description: 'No restore test since June' }, additionalData: { owner: 'platform' } } as any);
+    expect(put).toMatchObject({ name: key, displayName: 'Backups restored in the last quarter', status: { code: 'Unhealthy', cause: 'NoRestoreTest' } });
+    const all = await collect(c.assessments.list(`subscriptions/${sub}`));
+    expect(all.some((a) => a.name === key && a.status?.code === 'Unhealthy')).toBe(true);
+    const cli = await cliJson(store, 'security', 'assessment', 'list', '--subscription', sub);
+    expect(all.map((a) => a.id)).toEqual(cli.value.map((a: any) => a.id));
+    const got = await c.assessments.get(resource, key, { expand: 'metadata' });
+    expect(got.metadata).toMatchObject({ displayName: 'Backups restored in the last quarter', assessmentType: 'CustomerManaged' });
+    // the secure score does not count customer-managed assessments
+    expect(await c.secureScores.get('ascScore')).toEqual(scoreBefore);
+    await c.assessments.delete(resource, key);
+    await expect(c.assessments.get(resource, key)).rejects.toMatchObject({ statusCode: 404, code: 'AssessmentNotFound' });
+    await c.assessmentsMetadata.deleteInSubscription(key);
+    await expect(c.assessmentsMetadata.getInSubscription(key)).rejects.toMatchObject({ statusCode: 404 });
+  });
+
   it('regulatoryComplianceStandards.list', async () => {
     const c = client();
     const std = await collect(c.regulatoryComplianceStandards.list());

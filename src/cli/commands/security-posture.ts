@@ -29,7 +29,22 @@ import {
 } from '../../posture/index.js';
 import { loadPostureCatalog } from '../../catalog/index.js';
 import type { CommandContext } from '../context.js';
-import { PostureSession } from '../../service/index.js';
+import {
+  PostureSession,
+  clockFrom,
+  commandSubscription,
+  customAssessmentsOf,
+  deleteCustomAssessment,
+  deleteCustomMetadata,
+  getCustomAssessment,
+  getCustomMetadata,
+  putCustomAssessment,
+  putCustomMetadata,
+  toArmCustomAssessment,
+  toArmCustomMetadata,
+  type CustomAssessment,
+} from '../../service/index.js';
+import { readJsonArgument } from './policy-definitions.js';
 import { GraphSession } from '../../service/index.js';
 import { exposureProvider } from '../../graph/index.js';
 import type { Run } from '../run.js';
@@ -88,6 +103,12 @@ export function securityPostureCommands(run: Run): Command[] {
       const list = (scope.kind === 'subscription' ? session.run.assessmentsOf(scope.subscriptionId) : session.run.assessments().filter((a) => !subs || subs.has(a.subscriptionId.toLowerCase())))
         .filter((a) => !opts.status || a.status.code === opts.status)
         .map((a) => toArmAssessment(a, { expand: opts.expand, recommendation: session.catalog.recommendation(a.assessmentKey) }));
+      const store = await ctx.store();
+      const custom = (await customAssessmentsOf(store, scope.kind === 'subscription' ? scope.subscriptionId : undefined))
+        .filter((a) => scope.kind === 'subscription' || !subs || subs.has(a.subscriptionId.toLowerCase()))
+        .filter((a) => !opts.status || a.properties.status.code === opts.status);
+      const metadataOf = async (a: CustomAssessment) => (opts.expand === 'metadata' ? getCustomMetadata(store, a.subscriptionId, a.name) : undefined);
+      for (const a of custom) list.push(toArmCustomAssessment(a, await metadataOf(a)) as unknown as (typeof list)[number]);
       emitList(ctx, list);
     });
   });
@@ -105,6 +126,11 @@ export function securityPostureCommands(run: Run): Command[] {
         const subscriptionId = /^\/subscriptions\/([^/]+)/i.exec(resource)?.[1] ?? (scope.kind === 'subscription' ? scope.subscriptionId : '');
         const key = canonicalKey(resource);
         const hit = session.run.assessmentsOf(subscriptionId).find((a) => a.assessmentKey.toLowerCase() === opts.name.toLowerCase() && canonicalKey(a.resourceId) === key);
+        const custom = hit ? undefined : await getCustomAssessment(await ctx.store(), resource, opts.name);
+        if (custom) {
+          ctx.emit(toArmCustomAssessment(custom, opts.expand === 'metadata' ? await getCustomMetadata(await ctx.store(), custom.subscriptionId, custom.name) : undefined));
+          return;
+        }
         if (!hit) {
           throw new PalisadeError('AssessmentNotFound', `The assessment '${opts.name}' of resource '${resource}' was not found.${session.catalog.recommendation(opts.name) ? '' : ` '${opts.name}' is not an assessment key; see 'palisade security assessment-metadata list'.`}`, {
             kind: 'notFound',
@@ -112,6 +138,41 @@ export function securityPostureCommands(run: Run): Command[] {
           });
         }
         ctx.emit(toArmAssessment(hit, { expand: opts.expand, recommendation: session.catalog.recommendation(hit.assessmentKey) }));
+      });
+    });
+
+  assessment
+    .command('create')
+    .description('Report the status of a customer-managed assessment (its metadata made with assessment-metadata create).')
+    .requiredOption('-n, --name <key>', 'The assessment key (the name of custom assessment metadata of the subscription).')
+    .addOption(new Option('--status-code <code>', 'The status.').choices(['Healthy', 'Unhealthy', 'NotApplicable']).makeOptionMandatory())
+    .option('--assessed-resource-id <id>', 'The assessed resource (default: the subscription itself).')
+    .option('--cause <text>', 'Why the status is what it is.')
+    .option('--description <text>', 'Description of the status.')
+    .option('--additional-data <json>', 'A JSON object of string values.')
+    .action(function (this: Command) {
+      return run(this, async (ctx) => {
+        const opts = this.opts<{ name: string; statusCode: string; assessedResourceId?: string; cause?: string; description?: string; additionalData?: string }>();
+        const sub = await commandSubscription(ctx);
+        const resource = opts.assessedResourceId ?? `/subscriptions/${sub.subscriptionId}`;
+        let additionalData: unknown;
+        if (opts.additionalData !== undefined) additionalData = readJsonArgument(opts.additionalData, '--additional-data').value;
+        const body = { properties: { resourceDetails: { source: 'Azure' }, status: { code: opts.statusCode, cause: opts.cause, description: opts.description }, additionalData } };
+        const { assessment } = await putCustomAssessment(await ctx.store(), loadPostureCatalog(catalogDir(ctx.io.env)), resource, opts.name, body, clockFrom(ctx.io.env).now());
+        ctx.emit(toArmCustomAssessment(assessment));
+      });
+    });
+  assessment
+    .command('delete')
+    .description('Delete a customer-managed assessment.')
+    .requiredOption('-n, --name <key>', 'The assessment key.')
+    .option('--assessed-resource-id <id>', 'The assessed resource (default: the subscription itself).')
+    .action(function (this: Command) {
+      return run(this, async (ctx) => {
+        const opts = this.opts<{ name: string; assessedResourceId?: string }>();
+        const sub = await commandSubscription(ctx);
+        const resource = opts.assessedResourceId ?? `/subscriptions/${sub.subscriptionId}`;
+        if (!(await deleteCustomAssessment(await ctx.store(), resource, opts.name))) ctx.logger.warning(`no customer-managed assessment '${opts.name}' on '${resource}'`);
       });
     });
 
@@ -134,8 +195,38 @@ export function securityPostureCommands(run: Run): Command[] {
       return run(this, async (ctx) => {
         const { name } = this.opts<{ name: string }>();
         const rec = loadPostureCatalog(catalogDir(ctx.io.env)).recommendation(name);
-        if (!rec) throw new PalisadeError('AssessmentMetadataNotFound', `The assessment metadata '${name}' was not found; see 'palisade security assessment-metadata list'.`, { kind: 'notFound', target: name });
-        ctx.emit(toArmAssessmentMetadata(rec));
+        if (rec) return ctx.emit(toArmAssessmentMetadata(rec));
+        const sub = ctx.options.subscription || ctx.io.env.PALISADE_SUBSCRIPTION ? await commandSubscription(ctx) : undefined;
+        const custom = sub ? await getCustomMetadata(await ctx.store(), sub.subscriptionId, name) : undefined;
+        if (!custom) throw new PalisadeError('AssessmentMetadataNotFound', `The assessment metadata '${name}' was not found; see 'palisade security assessment-metadata list' (custom metadata: pass --subscription).`, { kind: 'notFound', target: name });
+        ctx.emit(toArmCustomMetadata(custom));
+      });
+    });
+  metadata
+    .command('create')
+    .description('Define customer-managed assessment metadata in the subscription (assessmentType CustomerManaged).')
+    .requiredOption('-n, --name <key>', 'The assessment key (a GUID is usual).')
+    .requiredOption('--display-name <text>', 'The display name.')
+    .addOption(new Option('--severity <level>', 'The severity.').choices(['Low', 'Medium', 'High']).makeOptionMandatory())
+    .option('--description <text>', 'What the assessment checks.')
+    .option('--remediation-description <text>', 'How to fix it.')
+    .action(function (this: Command) {
+      return run(this, async (ctx) => {
+        const opts = this.opts<{ name: string; displayName: string; severity: string; description?: string; remediationDescription?: string }>();
+        const sub = await commandSubscription(ctx);
+        const body = { properties: { displayName: opts.displayName, severity: opts.severity, description: opts.description, remediationDescription: opts.remediationDescription, assessmentType: 'CustomerManaged' } };
+        ctx.emit(toArmCustomMetadata(await putCustomMetadata(await ctx.store(), loadPostureCatalog(catalogDir(ctx.io.env)), sub.subscriptionId, opts.name, body)));
+      });
+    });
+  metadata
+    .command('delete')
+    .description('Delete customer-managed assessment metadata (and the assessments reported against it).')
+    .requiredOption('-n, --name <key>', 'The assessment key.')
+    .action(function (this: Command) {
+      return run(this, async (ctx) => {
+        const { name } = this.opts<{ name: string }>();
+        const sub = await commandSubscription(ctx);
+        if (!(await deleteCustomMetadata(await ctx.store(), sub.subscriptionId, name))) ctx.logger.warning(`no custom assessment metadata '${name}' in subscription '${sub.subscriptionId}'`);
       });
     });
 
