@@ -219,8 +219,12 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
     // sort by name ascending
     await page.getByRole('button', { name: /^Recommendation/ }).click();
     await page.getByRole('button', { name: /^Recommendation/ }).click();
-    const names = await page.getByTestId('recommendations-table').locator('tbody tr td:first-child a').allTextContents();
-    expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b, undefined, { numeric: true, sensitivity: 'base' })));
+    // the table re-renders after the click: read the names once they are sorted (or fail after the poll's timeout)
+    const sortedNames = async () => {
+      const names = await page.getByTestId('recommendations-table').locator('tbody tr td:first-child a').allTextContents();
+      return names.length > 1 && names.every((n, i) => i === 0 || names[i - 1].localeCompare(n, undefined, { numeric: true, sensitivity: 'base' }) <= 0);
+    };
+    await expect.poll(sortedNames).toBe(true);
     // detail of the first one: as many resource rows as assessments of that key
     await page.getByTestId('recommendations-table').locator('tbody tr td:first-child a').first().click();
     await page.getByTestId('rec-resources').waitFor();
