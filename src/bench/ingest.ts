@@ -21,7 +21,7 @@ async function importIntoSqlite(files: string[]): Promise<number> {
   const store = await openStore(join(dir, 'palisade.db'));
   try {
     const load = loadEstate(files);
-    const result = await store.importEstate(load.batches(), { mode: 'replace', source: CACHE });
+    const result = await store.importEstate(load.batches(), { mode: 'replace', source: CACHE, bulk: true });
     return result.total;
   } finally {
     await store.close();

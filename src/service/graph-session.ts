@@ -15,6 +15,7 @@ import {
 } from '../graph/index.js';
 import type { Store } from '../store/index.js';
 import { type ServiceContext } from './context.js';
+import { agentlessScanningStatus, type ScanningStatus } from './agentless-scanning.js';
 
 export const FINDINGS_COLLECTION = 'findings';
 export const DIRECTORY_COLLECTION = 'directory';
@@ -27,11 +28,18 @@ export interface StoredFindings {
   importedAt: string;
   counts: Record<string, number>;
   findings: Finding[];
+  /** Written by the agentless scanner for this subscription: shown only where scanning is provisioned. */
+  agentless?: { subscriptionId: string };
 }
 
-export async function storedFindings(store: Store): Promise<Finding[]> {
+/** Stored findings; agentless ones only for the subscriptions `scanning` says are provisioned (all without it). */
+export async function storedFindings(store: Store, scanning?: ReadonlyMap<string, ScanningStatus>): Promise<Finding[]> {
   const docs = await store.listDocuments<StoredFindings>(FINDINGS_COLLECTION);
-  return docs.flatMap((d) => d.body.findings ?? []);
+  return docs.flatMap((d) => {
+    const agentless = d.body.agentless;
+    if (agentless && scanning && !scanning.get(agentless.subscriptionId.toLowerCase())?.provisioned) return [];
+    return d.body.findings ?? [];
+  });
 }
 
 export async function storedDirectory(store: Store): Promise<DirectoryPrincipal[]> {
@@ -52,6 +60,8 @@ export class GraphSession {
     readonly templates: AttackPathTemplate[],
     readonly tenantId: string | null,
     readonly timings: Record<string, number>,
+    /** Where the agentless scanner runs (its findings are in the graph only there). */
+    readonly scanning: ReadonlyMap<string, ScanningStatus>,
   ) {}
 
   static async open(ctx: ServiceContext): Promise<GraphSession> {
@@ -64,13 +74,14 @@ export class GraphSession {
       rows.push(r.row);
       if (tenantId === null && typeof r.row.tenantId === 'string' && r.row.tenantId !== '') tenantId = r.row.tenantId;
     }
-    const findings = await storedFindings(store);
+    const scanning = await agentlessScanningStatus(ctx);
+    const findings = await storedFindings(store, scanning);
     const directory = await storedDirectory(store);
     timings.loadMs = Math.round(performance.now() - t);
     t = performance.now();
     const build = buildGraph({ rows, findings, directory });
     timings.buildMs = Math.round(performance.now() - t);
-    return new GraphSession(ctx, build, loadAttackPathTemplates(), tenantId, timings);
+    return new GraphSession(ctx, build, loadAttackPathTemplates(), tenantId, timings, scanning);
   }
 
   get graph() {

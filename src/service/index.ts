@@ -11,3 +11,4 @@ export * from './policy-writes.js';
 export * from './policy-definition-writes.js';
 export * from './remediations.js';
 export * from './custom-assessments.js';
+export * from './agentless-scanning.js';

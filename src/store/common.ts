@@ -152,7 +152,9 @@ export function checkName(what: string, value: unknown): string {
 /** Wraps a driver error into a coded PalisadeError whose message carries no credentials. */
 export function storeError(code: string, what: string, error: unknown, kind: 'io' | 'internal' = 'io'): PalisadeError {
   if (isPalisadeError(error)) return error;
-  const detail = error instanceof Error ? error.message : String(error);
+  // errors thrown in a worker thread arrive as plain objects with the message
+  const message = (error as { message?: unknown } | null)?.message;
+  const detail = error instanceof Error ? error.message : typeof message === 'string' ? message : String(error);
   const sqlState = (error as { code?: unknown } | null)?.code;
   const suffix = typeof sqlState === 'string' && sqlState !== '' ? ` (${sqlState})` : '';
   return new PalisadeError(code, `${what}: ${redactUrl(detail)}${suffix}`, { kind });

@@ -198,7 +198,7 @@ class SqliteStore implements Store {
         startedAt: performance.timeOrigin + started,
       };
       let counts: Omit<ImportResult, 'durationMs'>;
-      if (this.memory || this.options.importWorker === false) {
+      if (this.memory || this.options.importWorker === false || options.bulk !== true) {
         const run = importInline(this.db, batches, options, ctx);
         this.inlineImport = run;
         try {

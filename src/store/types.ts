@@ -38,6 +38,12 @@ export interface ImportOptions {
   mode: ImportMode;
   /** Where the rows came from (a file name, `live:<tenant>`, `sample`...), kept in the import history. */
   source?: string;
+  /**
+   * A large load (`estate import`): SQLite writes it through a worker that takes the file alone, with a rollback
+   * journal, so no other process may hold the store open meanwhile. Small writes (the default) go through the WAL on
+   * the store's own connection, so a running server and the CLI can share one store file.
+   */
+  bulk?: boolean;
 }
 
 export interface ImportResult {

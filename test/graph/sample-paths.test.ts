@@ -1,11 +1,11 @@
 /**
  * Attack paths over the default sample estate (140 subscriptions, 30,000 resource rows, with its scanner output).
  *  - every template category the sample models (Azure VMs, Azure data, the post-2023 engine's titles) yields paths;
- *  - the scanner-blocked subscriptions have no findings, hence no path that needs a vulnerability or a secret;
+ *  - the scanner-blocked subscriptions show no findings, hence no path that needs a vulnerability or a secret;
  *  - the scenario's three planted exposed chains are in those subscriptions: exposure-only paths remain there;
  *  - the graph's counts are consistent with the estate (every VM a node, every role assignment resolved).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,7 +32,9 @@ beforeAll(async () => {
   const loaded = loadEstate([dir]);
   for await (const batch of loaded.batches()) for (const r of batch) rows.push(r.row);
   const registries = new Map(rows.filter((r) => r.type.toLowerCase() === 'microsoft.containerregistry/registries').map((r) => [`${r.name.toLowerCase()}.azurecr.io`, r.id]));
-  const findings: Finding[] = files(join(dir, 'findings')).flatMap((f) => readFindingsFile(f, { registryByLoginServer: (s) => registries.get(s.toLowerCase()) }).findings);
+  // what the scanner shows: the directories of the subscriptions where it was provisioned when the sample was made
+  const scanned = manifest.findings.scannedSubscriptionIds.filter((s) => existsSync(join(dir, 'findings', s))).flatMap((s) => files(join(dir, 'findings', s)));
+  const findings: Finding[] = scanned.flatMap((f) => readFindingsFile(f, { registryByLoginServer: (s) => registries.get(s.toLowerCase()) }).findings);
   build = buildGraph({ rows, findings, directory: manifest.principals });
   const templates = loadAttackPathTemplates();
   paths = findAttackPaths(build.graph, templates);

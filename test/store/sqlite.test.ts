@@ -46,6 +46,24 @@ describe('sqlite store specifics', () => {
     expect(() => parseStoreUrl('redis://u:hunter2@h')).toThrow(expect.objectContaining({ code: 'StoreUrlInvalid', message: expect.not.stringContaining('hunter2') }));
   });
 
+  it('a small write succeeds while another connection holds the store open (a server beside the CLI)', async () => {
+    const file = join(dir, 'shared.db');
+    const server = await openStore(file);
+    await server.importEstate([baseEstate()], { mode: 'replace', bulk: true });
+    const cli = await openStore(file);
+    try {
+      const [first] = baseEstate();
+      await cli.importEstate([[{ ...first, row: { ...first.row, location: 'westus' } }]], { mode: 'merge', source: 'test:cli' });
+      expect((await server.getResource(first.key))?.row.location).toBe('westus');
+      // a bulk load wants the file alone: with the other connection open it fails cleanly and changes nothing
+      await expect(cli.importEstate([baseEstate()], { mode: 'replace', bulk: true })).rejects.toMatchObject({ code: 'StoreImportFailed' });
+      expect(await server.countResources()).toBe(7);
+    } finally {
+      await cli.close();
+      await server.close();
+    }
+  });
+
   it('creates the directory of a new store file and works in memory', async () => {
     const nested = join(dir, 'a', 'b', 'store.db');
     const store = await openStore(nested);

@@ -89,7 +89,7 @@ export function runStoreSuite(name: string, options: SuiteOptions): void {
     });
 
     it('imports in replace mode and records the import', async () => {
-      const result = await store.importEstate(inBatches(baseEstate(), 2), { mode: 'replace', source: 'test:base' });
+      const result = await store.importEstate(inBatches(baseEstate(), 2), { mode: 'replace', source: 'test:base', bulk: true });
       expect(result).toMatchObject({ inserted: 7, replaced: 0, removed: 0, records: 7, total: 7 });
       expect(result.durationMs).toBeGreaterThanOrEqual(0);
       const info = await store.estateInfo();
@@ -187,7 +187,7 @@ export function runStoreSuite(name: string, options: SuiteOptions): void {
       for (let i = 0; i < 500; i++) many.push(resource(SUB_A, `rg-${i % 7}`, 'Microsoft.Web/sites', `site-${i}`));
       many.push(resource(SUB_A, 'RG-Data', 'Microsoft.Storage/storageAccounts', 'stData2', { changed: true }));
       for (const mode of ['merge', 'replace'] as const) {
-        await expect(store.importEstate(inBatches(many, 50, 4), { mode, source: 'test:broken' })).rejects.toThrow('bad row in batch 5');
+        await expect(store.importEstate(inBatches(many, 50, 4), { mode, source: 'test:broken', bulk: mode === 'replace' })).rejects.toThrow('bad row in batch 5');
         expect(await store.listResources()).toEqual(before);
         expect(await store.estateInfo()).toEqual(infoBefore);
       }
@@ -213,7 +213,7 @@ export function runStoreSuite(name: string, options: SuiteOptions): void {
         const sub = i % 2 === 0 ? SUB_A : SUB_B;
         records.push(resource(sub, `rg-${i % 13}`, i % 3 === 0 ? 'Microsoft.Network/networkSecurityGroups' : 'Microsoft.Web/sites', `r${i}`, { properties: { text: 'tab\there, newline\nthere, back\\slash, quote " and ünïcödé ✓' } }));
       }
-      const result = await store.importEstate(inBatches(records, 700), { mode: 'replace', source: 'test:large' });
+      const result = await store.importEstate(inBatches(records, 700), { mode: 'replace', source: 'test:large', bulk: true });
       expect(result).toMatchObject({ inserted: 5000, replaced: 0, removed: 1, total: 5000 });
       let n = 0;
       let last = '';

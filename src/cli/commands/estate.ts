@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { DIRECTORY_COLLECTION, FINDINGS_COLLECTION } from '../../service/index.js';
-import { importFindings } from './findings.js';
+import { AGENTLESS_MARKER, importFindings } from './findings.js';
 import { loadEstate, summarizeInventory, CONTAINER_TYPES } from '../../estate/index.js';
 import type { CommandContext } from '../context.js';
 import type { Store } from '../../store/index.js';
@@ -45,7 +45,7 @@ export async function importEstate(ctx: CommandContext, from: string[], mode: 'm
   const progress = ctx.progress('Importing', ' bytes');
   const load = loadEstate(from, { onProgress: (done, total) => progress.update(done, total) });
   try {
-    const result = await store.importEstate(load.batches(), { mode, source: from.join(', ') });
+    const result = await store.importEstate(load.batches(), { mode, source: from.join(', '), bulk: true });
     ctx.logger.info(`imported ${result.total} rows in ${result.durationMs} ms`);
     const out: Record<string, unknown> = {
       files: load.stats.files.map((f) => ({ file: f.file, format: f.format, rows: f.rows, table: f.table ?? null })),
@@ -78,8 +78,21 @@ async function importSideInputs(ctx: CommandContext, from: string[], mode: 'merg
   }
   if (dirs.length === 0) return undefined;
   if (mode === 'replace') for (const d of await store.listDocuments(FINDINGS_COLLECTION)) await store.deleteDocument(FINDINGS_COLLECTION, d.key);
-  const summary = await importFindings(ctx, dirs);
-  return { files: summary.files, findings: summary.vulnerabilities + summary.secrets };
+  // the agentless scanner's directories (with the marker) are imported apart: their findings are gated by provisioning
+  const agentless = dirs.filter((d) => existsSync(join(d, AGENTLESS_MARKER)));
+  const others = dirs.filter((d) => !agentless.includes(d));
+  let files = 0;
+  let findings = 0;
+  for (const [group, options] of [
+    [agentless, { agentless: true }],
+    [others, {}],
+  ] as const) {
+    if (group.length === 0) continue;
+    const summary = await importFindings(ctx, group, options);
+    files += summary.files;
+    findings += summary.vulnerabilities + summary.secrets;
+  }
+  return { files, findings };
 }
 
 export async function inventory(store: Store): Promise<ReturnType<typeof summarizeInventory>> {

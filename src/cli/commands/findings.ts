@@ -3,7 +3,7 @@
  * mapped to Azure resource ids (docs/findings.md) and kept in the store, one document per imported file, for the
  * security graph. Importing a file of the same name again replaces it.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { PalisadeError, canonicalKey } from '../../core/index.js';
@@ -43,12 +43,16 @@ async function knownResources(store: Store): Promise<Known> {
 }
 
 /** Scanner files under the paths, each with the name it is stored under (its path below the directory given). */
+/** A directory holding this file is the agentless scanner's: `<dir>/<subscriptionId>/...` files, gated by provisioning. */
+export const AGENTLESS_MARKER = 'agentless.json';
+
 function scannerFiles(paths: string[]): Array<{ file: string; name: string }> {
   const out: Array<{ file: string; name: string }> = [];
   const walk = (dir: string, prefix: string) => {
     for (const name of readdirSync(dir).sort()) {
       const full = join(dir, name);
       if (statSync(full).isDirectory()) walk(full, `${prefix}${name}/`);
+      else if (prefix === '' && name === AGENTLESS_MARKER) continue;
       else if (['.json', '.sarif'].includes(extname(name).toLowerCase())) out.push({ file: full, name: `${prefix}${name}` });
     }
   };
@@ -82,10 +86,17 @@ export interface ImportSummary {
  * Parses every file first (all or nothing: a malformed file stops the import before anything is written), then
  * stores one document per file.
  */
-export async function importFindings(ctx: CommandContext, paths: string[], options: { format?: FindingsFormat; resourceId?: string; name?: string } = {}): Promise<ImportSummary> {
+/** The subscription of an agentless scanner file: the first path segment under the marked directory. */
+function agentlessSubscription(name: string): { subscriptionId: string } | undefined {
+  const first = name.split('/')[0];
+  return /^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(first) ? { subscriptionId: first } : undefined;
+}
+
+export async function importFindings(ctx: CommandContext, paths: string[], options: { format?: FindingsFormat; resourceId?: string; name?: string; agentless?: boolean } = {}): Promise<ImportSummary> {
   const store = await ctx.store();
   const known = await knownResources(store);
   const files = scannerFiles(paths);
+  const markedAgentless = paths.every((p) => existsSync(join(p, AGENTLESS_MARKER)));
   if (files.length === 0) throw new PalisadeError('FindingsNoInput', `${paths.join(', ')}: no .json or .sarif scanner files`, { kind: 'validation' });
   if (options.name && files.length > 1) throw new PalisadeError('InvalidArgumentValue', '--name applies to a single file', { kind: 'argument', target: 'name' });
   const knownResource = (id: string) => {
@@ -109,6 +120,8 @@ export async function importFindings(ctx: CommandContext, paths: string[], optio
   const unknown = new Map<string, number>();
   for (const { name, file, report } of reports) {
     const doc: StoredFindings = { name, file, format: report.findings[0]?.source.format ?? options.format ?? 'unknown', importedAt, counts: { ...report.counts }, findings: report.findings };
+    const agentless = (options.agentless ?? markedAgentless) ? agentlessSubscription(name) : undefined;
+    if (agentless) doc.agentless = agentless;
     await store.putDocument(FINDINGS_COLLECTION, name, doc);
     summary.files++;
     for (const k of ['records', 'vulnerabilities', 'secrets', 'unmapped', 'unknownResources', 'suppressed'] as const) summary[k] += report.counts[k];

@@ -46,7 +46,7 @@ import { Rng } from './prng.js';
 import { managementGroupAssignments, roleDefinitionRows } from './rbac.js';
 import { buildTopology, type Topology } from './topology.js';
 import { writeSubscription, type SubscriptionOutcome } from './workloads.js';
-import { writeSubscriptionFindings } from './scan-findings.js';
+import { writeAgentlessMarker, writeSubscriptionFindings } from './scan-findings.js';
 import { TableWriter } from './writer.js';
 
 export type { SampleOptions, SampleManifest, SampleSubscription, SampleExemption } from './manifest.js';
@@ -128,6 +128,7 @@ export async function generateSample(options: SampleOptions): Promise<SampleMani
       await settle();
     }
 
+    if (findings.files > 0) await writeAgentlessMarker(options.outDir, findings);
     const exemptions = chooseExemptions(topology, outcomes);
     exemptions.forEach((spec, i) => writers.policyresources.write(exemptionRow(topology, spec, 30 + i * 17)));
 

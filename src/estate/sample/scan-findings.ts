@@ -1,7 +1,7 @@
 /**
- * Which of a subscription's VMs and images the agentless scanner reports on, and what it finds: scanning runs only
+ * Which of a subscription's VMs and images the agentless scanner reports on, and what it finds. Scanning runs only
  * where Defender CSPM (or Defender for Servers Plan 2) is on and the scanner is not blocked — the scenario's scanner
- * subscriptions, whose snapshot disks the restricted-region deny policy stops, get no findings at all. VMs on legacy
+ * subscriptions, whose snapshot disks the restricted-region deny policy stops, show no findings until that is fixed. VMs on legacy
  * images carry the critical, remotely exploitable CVEs; a quarter of the others are scanned with low and medium
  * findings (a tenth of those high); a few hold plaintext secrets that open a storage account, a SQL server or another VM.
  * Uses its own PRNG stream, so the estate rows are the same with or without findings.
@@ -28,9 +28,13 @@ export function scanningActive(ctx: SubContext): SubscriptionFindings['reason'] 
   return 'planOff';
 }
 
+/**
+ * Writes what the scanner finds on the subscription's disks and images under `findings/<subscriptionId>/` — for every
+ * subscription, scanned or not: where scanning is off or blocked the files stand for what it would report once it
+ * runs (Palisade shows agentless findings only where scanning is provisioned; see `findings/agentless.json`).
+ */
 export async function writeSubscriptionFindings(ctx: SubContext, outDir: string, seed: string, baseTime: string): Promise<SubscriptionFindings> {
   const reason = scanningActive(ctx);
-  if (reason) return { scanned: false, reason, targets: 0, files: 0 };
   const rng = new Rng(seed, 'scanner', ctx.subscriptionId);
   const targets: SampleFindingTarget[] = [];
   const scannedVms: Array<{ id: string; name: string }> = [];
@@ -61,5 +65,17 @@ export async function writeSubscriptionFindings(ctx: SubContext, outDir: string,
   const dir = join(outDir, 'findings', ctx.subscriptionId);
   if (files.length > 0) await mkdir(dir, { recursive: true });
   for (const f of files) await writeFile(join(dir, basename(f.file)), f.text, 'utf8');
-  return { scanned: true, targets: targets.length, files: files.length };
+  return { scanned: reason === undefined, ...(reason ? { reason } : {}), targets: targets.length, files: files.length };
+}
+
+/** `findings/agentless.json`: marks the directory as the agentless scanner's, so importers gate it by provisioning. */
+export async function writeAgentlessMarker(outDir: string, findings: { scannedSubscriptionIds: string[]; blockedSubscriptionIds: string[] }): Promise<void> {
+  const marker = {
+    source: 'agentless',
+    description: "Defender's agentless scanner output, one directory per subscription. Palisade adds a subscription's findings to the security graph only while scanning is provisioned there (Defender CSPM or Servers Plan 2 on, and no policy denying the scanner's snapshot disks).",
+    scannedAtGeneration: findings.scannedSubscriptionIds,
+    blockedAtGeneration: findings.blockedSubscriptionIds,
+  };
+  await mkdir(join(outDir, 'findings'), { recursive: true });
+  await writeFile(join(outDir, 'findings', 'agentless.json'), `${JSON.stringify(marker, null, 2)}\n`, 'utf8');
 }
