@@ -13,7 +13,7 @@ import { exposureProvider } from '../graph/index.js';
 import type { ExposureProvider } from '../posture/index.js';
 import { loadPostureCatalog, type PostureCatalog } from '../catalog/index.js';
 import { openStore, type Store } from '../store/index.js';
-import { GraphSession, PolicySession, PostureSession, catalogDir, estateSubscriptions, type EstateSubscription, type EstateChangeKind, type ServiceContext, type ServiceLogger } from '../service/index.js';
+import { GraphSession, PolicySession, PostureSession, agentlessScanningStatus, scanningFingerprint, catalogDir, estateSubscriptions, type EstateSubscription, type EstateChangeKind, type ServiceContext, type ServiceLogger } from '../service/index.js';
 
 export interface Evaluated {
   posture: PostureSession;
@@ -156,10 +156,18 @@ export class ServerEstate {
       const started = performance.now();
       const stored = await Promise.all(change.ids.map((id) => this.store.getResource(id)));
       const changes = change.ids.map((id, i) => ({ id, row: stored[i]?.row ?? null }));
-      // Only estate rows other than pricings can move the security graph (pricings and policy objects are not in it).
-      const graph = change.kind === 'resources' && !change.ids.every(isPricingId) ? await GraphSession.open(this.ctx) : ev.graph;
-      const exposure = graph === ev.graph ? ev.exposure : exposureProvider(graph.graph, graph.paths());
-      const posture = await ev.posture.reevaluate(change.kind, changes, { exposure });
+      let posture = await ev.posture.reevaluate(change.kind, changes, { exposure: ev.exposure });
+      // The security graph moves when estate rows other than pricings change, or when a write turns agentless
+      // scanning on or off somewhere (a plan, an exemption, an assignment): its findings enter or leave the graph.
+      const rowsMoved = change.kind === 'resources' && !change.ids.every(isPricingId);
+      const scanningMoved = !rowsMoved && scanningFingerprint(await agentlessScanningStatus(this.ctx, ev.posture.policy)) !== scanningFingerprint(ev.graph.scanning);
+      let graph = ev.graph;
+      let exposure = ev.exposure;
+      if (rowsMoved || scanningMoved) {
+        graph = await GraphSession.open(this.ctx);
+        exposure = exposureProvider(graph.graph, graph.paths());
+        posture = await posture.reevaluate('resources', [], { exposure });
+      }
       return { posture, graph, exposure, builtAt: new Date(), generation, rebuild: { kind: change.kind, incremental: true, ms: Math.round(performance.now() - started) } };
     })();
     p.catch(() => {

@@ -39,6 +39,7 @@ async function view(base: string, bearer: string) {
     assessments: (await allPages(`${base}/subscriptions/${sub}/${SEC}/assessments?api-version=2021-06-01`, bearer)).items,
     compliance: await get(`/subscriptions/${sub}/${SEC}/regulatoryComplianceStandards?api-version=2019-01-01-preview`),
     states: summarize.body.value[0],
+    attackPaths: (await allPages(`${base}/subscriptions/${sub}/${SEC}/attackPaths?api-version=2023-11-01-preview`, bearer)).items.map((p) => p.name).sort(),
   };
   // links point at the server that answered
   return JSON.parse(JSON.stringify(v).replaceAll(base, 'https://palisade.test')) as typeof v;
@@ -75,6 +76,9 @@ describe('incremental re-evaluation after writes', () => {
     const mcsb = assignments.find((a: any) => a.properties.policyDefinitionId.toLowerCase() === MCSB.toLowerCase());
     expect(mcsb).toBeDefined();
     const exemption = `/subscriptions/${sub}/providers/Microsoft.Authorization/policyExemptions/incremental-waiver?api-version=2022-07-01-preview`;
+    const deny = (await http(`${server.url}/subscriptions/${sub}/providers/Microsoft.Authorization/policyAssignments?api-version=2025-03-01`, { token })).body.value.find((a: any) => a.name === 'deny-snapshots-restricted-region');
+    expect(deny).toBeDefined();
+    const scannerExemption = `/subscriptions/${sub}/resourceGroups/DefenderForCloud-Scanner/providers/Microsoft.Authorization/policyExemptions/allow-defender-scanner-snapshots?api-version=2022-07-01-preview`;
     const assignment = `/subscriptions/${sub}/providers/Microsoft.Authorization/policyAssignments/incremental-storage?api-version=2025-03-01`;
     const steps: Array<{ kind: string; run: () => Promise<unknown> }> = [
       { kind: 'resources', run: () => write('PUT', `/subscriptions/${sub}/${SEC}/pricings/VirtualMachines?api-version=2022-03-01`, { properties: { pricingTier: 'Free' } }) },
@@ -82,6 +86,8 @@ describe('incremental re-evaluation after writes', () => {
       { kind: 'policy', run: () => write('PUT', assignment, { properties: { policyDefinitionId: STORAGE_NETWORK, displayName: 'incremental' } }) },
       { kind: 'policy', run: () => write('DELETE', assignment) },
       { kind: 'exemptions', run: () => write('DELETE', exemption) },
+      // the article's scanner exemption: agentless scanning provisions, its findings enter the graph
+      { kind: 'exemptions', run: () => write('PUT', scannerExemption, { properties: { policyAssignmentId: deny.id, exemptionCategory: 'Mitigated' } }) },
     ];
     const seen: unknown[] = [];
     for (const step of steps) {
@@ -96,5 +102,6 @@ describe('incremental re-evaluation after writes', () => {
     expect(seen[0]).not.toEqual(before);
     for (let i = 1; i < seen.length; i++) expect(seen[i], `step ${i}`).not.toEqual(seen[i - 1]);
     expect(seen[4]).toEqual(seen[0]);
+    expect((seen[5] as { attackPaths: string[] }).attackPaths.length).toBeGreaterThan((seen[4] as { attackPaths: string[] }).attackPaths.length);
   });
 });
