@@ -11,5 +11,5 @@ export { scanJsonElements } from './json-scanner.js';
 export { toGenericResource, toManagementGroupSummary, toAccountSummary } from './arm-shapes.js';
 export { summarizeInventory, renderInventory } from './inventory.js';
 export type { InventorySummary } from './inventory.js';
-export { generateSample } from './sample/index.js';
-export type { SampleManifest } from './sample/index.js';
+export { generateSample, writeSampleTelemetry } from './sample/index.js';
+export type { SampleManifest, SampleTelemetrySummary, SampleTelemetryLabels, SampleAttackLabel } from './sample/index.js';

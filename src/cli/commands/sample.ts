@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { generateSample } from '../../estate/index.js';
+import { generateSample, writeSampleTelemetry } from '../../estate/index.js';
 import type { Run } from '../run.js';
 
 export function positiveInteger(value: string): number {
@@ -14,9 +14,10 @@ export function sampleCommand(run: Run): Command {
     .option('--subscriptions <n>', 'Number of subscriptions.', positiveInteger, 140)
     .option('--resources <n>', 'Approximate number of resources.', positiveInteger)
     .option('--seed <seed>', 'Seed: the same seed gives byte-identical files.', 'contoso')
+    .option('--telemetry', 'Also write DIR/telemetry/: a day of benign activity plus labelled attacks (docs/telemetry.md).')
     .action(function (this: Command) {
       return run(this, async (ctx) => {
-        const opts = this.opts<{ out: string; subscriptions: number; resources?: number; seed: string }>();
+        const opts = this.opts<{ out: string; subscriptions: number; resources?: number; seed: string; telemetry?: boolean }>();
         const progress = ctx.progress('Generating', ' rows');
         try {
           const manifest = await generateSample({
@@ -26,6 +27,7 @@ export function sampleCommand(run: Run): Command {
             seed: opts.seed,
             onProgress: (done, total) => progress.update(done, total),
           });
+          const telemetry = opts.telemetry ? await writeSampleTelemetry({ outDir: opts.out }) : undefined;
           ctx.emit({
             outDir: opts.out,
             seed: manifest.seed,
@@ -40,6 +42,7 @@ export function sampleCommand(run: Run): Command {
               denyAssignment: manifest.scenario.denyAssignmentName,
             },
             manifest: `${opts.out.replace(/\/$/, '')}/manifest.json`,
+            ...(telemetry ? { telemetry } : {}),
           });
         } finally {
           progress.stop();

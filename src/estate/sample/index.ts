@@ -55,6 +55,8 @@ export type { ManagementGroupNode, Principal, Environment } from './topology.js'
 export { BASE_TIME, RESTRICTED_REGION, SCANNER_RG, PLANS } from './constants.js';
 export type { PlanName } from './constants.js';
 export { Rng, hashString } from './prng.js';
+export { writeSampleTelemetry, TELEMETRY_DIRECTORY } from './telemetry.js';
+export type { SampleTelemetryOptions, SampleTelemetrySummary, SampleTelemetryLabels, SampleAttackLabel } from './telemetry.js';
 
 export const DEFAULT_SAMPLE_SUBSCRIPTIONS = 140;
 export const DEFAULT_SAMPLE_RESOURCES = 30_000;
