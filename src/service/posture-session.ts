@@ -6,7 +6,7 @@
  */
 import { PalisadeError, canonicalKey, fixedClock, type ArgRow, type Clock } from '../core/index.js';
 import { isSetDefinition, loadPostureCatalog, type PolicyDefinitionResource, type PolicyResource, type PolicySetDefinitionResource, type PostureCatalog } from '../catalog/index.js';
-import { PRICING_TYPE, runPosture, type ExposureProvider, type PostureRun } from '../posture/index.js';
+import { PRICING_TYPE, runPosture, type ExposureProvider, type PostureRun, type ScoreOptions } from '../posture/index.js';
 import { catalogDir, resolveSubscription, type ServiceContext } from './context.js';
 
 
@@ -73,6 +73,8 @@ export interface PostureSessionOptions {
   at?: string;
   /** Internet exposure and attack-path membership per resource (the security graph's), for prioritisation. */
   exposure?: ExposureProvider;
+  /** Secure score options, e.g. governance's grace-period check (program `loadGracePeriodCheck`). */
+  score?: ScoreOptions;
 }
 
 /** An evaluated estate and its posture. */
@@ -104,7 +106,7 @@ export class PostureSession {
    * incrementally (see PolicySession.applyChanges), then the posture pipeline runs over the new states.
    * The session this is called on stays usable; both share the policy session.
    */
-  async reevaluate(kind: EstateChangeKind, changes: readonly EstateRowChange[], options: Pick<PostureSessionOptions, 'exposure'> = {}): Promise<PostureSession> {
+  async reevaluate(kind: EstateChangeKind, changes: readonly EstateRowChange[], options: Pick<PostureSessionOptions, 'exposure' | 'score'> = {}): Promise<PostureSession> {
     const t = performance.now();
     const result = await this.policy.applyChanges(kind, changes);
     const timings: Record<string, number> = { policyScanMs: Math.round(performance.now() - t), policyEvaluateMs: result.metrics.millis };
@@ -130,6 +132,7 @@ export class PostureSession {
       assignments: policy.assignments().map((a) => ({ scope: a.scope, policyDefinitionId: String(((a.row.properties ?? {}) as Record<string, unknown>).policyDefinitionId ?? '') })),
       evaluatedAt: policy.clock.now(),
       exposure: options.exposure,
+      score: options.score,
     });
     return new PostureSession(ctx, policy, catalog, run, timings);
   }

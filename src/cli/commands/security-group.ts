@@ -13,6 +13,7 @@ import { securityPricingCommand } from './security-pricing.js';
 import { securityPostureCommands } from './security-posture.js';
 import { securityRegulatoryCommands } from './security-regulatory.js';
 import { securityAttackPathCommand } from './security-attack-path.js';
+import { securityGovernanceCommands } from './security-governance.js';
 
 export function securityCommand(run: Run): Command {
   const security = new Command('security').description('Manage your security posture with Microsoft Defender for Cloud (computed from the estate in the store).');
@@ -20,5 +21,6 @@ export function securityCommand(run: Run): Command {
   for (const c of securityPostureCommands(run)) security.addCommand(c);
   for (const c of securityRegulatoryCommands(run)) security.addCommand(c);
   security.addCommand(securityAttackPathCommand(run));
+  for (const c of securityGovernanceCommands(run)) security.addCommand(c);
   return security;
 }
