@@ -9,10 +9,12 @@
  * evaluation it started with; every read that starts after a write sees it.
  */
 import { ManagementGroupTree } from '../estate/index.js';
-import { exposureProvider } from '../graph/index.js';
+import { exposureProvider, toArmAttackPath } from '../graph/index.js';
+import { exportPosture } from '../program/index.js';
 import type { ExposureProvider } from '../posture/index.js';
 import { loadPostureCatalog, type PostureCatalog } from '../catalog/index.js';
 import { openStore, type Store } from '../store/index.js';
+import { ServerDetection } from './detection.js';
 import { GraphSession, PolicySession, PostureSession, agentlessScanningStatus, scanningFingerprint, catalogDir, estateSubscriptions, type EstateSubscription, type EstateChangeKind, type ServiceContext, type ServiceLogger } from '../service/index.js';
 
 export interface Evaluated {
@@ -48,6 +50,8 @@ export class ServerEstate {
   private policyValue?: Promise<PolicySession>;
   private postureCatalogValue?: PostureCatalog;
   private lock: Promise<unknown> = Promise.resolve();
+  /** Streaming threat detection over the store (`POST /palisade/v1/telemetry`). */
+  readonly detection = new ServerDetection(this);
 
   private constructor(
     readonly store: Store,
@@ -63,6 +67,11 @@ export class ServerEstate {
 
   postureCatalog(): PostureCatalog {
     return (this.postureCatalogValue ??= loadPostureCatalog(catalogDir(this.env)));
+  }
+
+  /** Bumped by every write that changed the estate (the detection engine re-reads the plans when it moves). */
+  get generationNow(): number {
+    return this.generation;
   }
 
   /** The management-group tree and the subscriptions (for auth and 404s), cached until the next write. */
@@ -97,7 +106,8 @@ export class ServerEstate {
     const started = performance.now();
     const graph = await GraphSession.open(this.ctx);
     const exposure = exposureProvider(graph.graph, graph.paths());
-    const posture = await PostureSession.open(this.ctx, { exposure });
+    const posture = await (await PostureSession.open(this.ctx, { exposure })).refreshGovernance({ exposure });
+    await this.exportPosture(posture, graph);
     return { posture, graph, exposure, builtAt: new Date(), generation, rebuild: { kind: 'full', incremental: false, ms: Math.round(performance.now() - started) } };
   }
 
@@ -168,6 +178,8 @@ export class ServerEstate {
         exposure = exposureProvider(graph.graph, graph.paths());
         posture = await posture.reevaluate('resources', [], { exposure });
       }
+      posture = await posture.refreshGovernance({ exposure });
+      await this.exportPosture(posture, graph);
       return { posture, graph, exposure, builtAt: new Date(), generation, rebuild: { kind: change.kind, incremental: true, ms: Math.round(performance.now() - started) } };
     })();
     p.catch(() => {
@@ -176,8 +188,18 @@ export class ServerEstate {
     return p;
   }
 
+  /** Continuous export of an evaluation: snapshots when due and the changes since the last one (the deliverer sends them). */
+  private async exportPosture(posture: PostureSession, graph: GraphSession): Promise<void> {
+    try {
+      await exportPosture(this.store, { run: posture.run, attackPaths: () => graph.paths().map((p) => toArmAttackPath(graph.graph, p, graph.tenantId)) });
+    } catch (err) {
+      this.ctx.logger.warning(`continuous export of the evaluation failed: ${(err as Error).message}`);
+    }
+  }
+
   async close(): Promise<void> {
     await this.lock.catch(() => undefined);
+    await this.detection.close();
     await this.evaluated?.catch(() => undefined);
     await this.store.close();
   }

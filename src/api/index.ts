@@ -21,6 +21,8 @@ import { roleAllows, scopeCovers, signToken, tokenSecret, verifyToken, type Crea
 import { ApiError, toArmError } from './errors.js';
 import { ServerEstate } from './estate.js';
 import { buildRoutes, type Query, type Route, type RouteContext } from './routes.js';
+import { TextBody } from './route-kit.js';
+import { ExportDeliverer } from '../program/index.js';
 import { selfSignedCertificate, type TlsMaterial } from './tls.js';
 
 export { ROLES, createApiToken, parseDuration, parseRole, parseScope, verifyToken, type Role, type TokenClaims, type CreateTokenOptions } from './auth.js';
@@ -51,6 +53,8 @@ export interface ServerOptions {
   maxJsonDepth?: number;
   /** Requests per token (per client address without auth) per window (default 1200 per 60 s → 429). */
   rateLimit?: { max: number; windowMs: number };
+  /** Run the continuous-export deliverer in the background (default true). */
+  deliverExports?: boolean;
   logger?: ServerLogger;
 }
 
@@ -152,6 +156,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       done(new ApiError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: ${(err as Error).message}`), undefined);
     }
   });
+
+  app.addContentTypeParser(/^(text\/plain|application\/x-ndjson|application\/jsonl)(\s*;.*)?$/i, { parseAs: 'string' }, (_req, body, done) => done(null, new TextBody(String(body))));
 
   app.setErrorHandler((err, _req, reply) => {
     const e = toArmError(err, (x) => log.error(`internal error: ${(x as Error)?.stack ?? String(x)}`));
@@ -285,6 +291,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const urlHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
   url = `${tls ? 'https' : 'http'}://${urlHost}:${actualPort}`;
   log.info(`listening on ${url}`);
+  // Continuous export: the records scans, writes and alerts enqueue reach their sinks from here (docs/export.md).
+  const deliverer = options.deliverExports === false ? undefined : new ExportDeliverer(estate.store, { pollIntervalMs: 2000 });
+  deliverer?.start();
 
   return {
     url,
@@ -292,6 +301,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     createToken: (opts) => signToken(secret, opts).token,
     close: async () => {
       await app.close();
+      await deliverer?.stop();
       await estate.close();
     },
   };

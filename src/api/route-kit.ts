@@ -8,6 +8,11 @@ import type { Access, TokenClaims } from './auth.js';
 import { badRequest, notFound } from './errors.js';
 import type { ServerEstate, Topology } from './estate.js';
 
+/** A text request body (`text/plain`, `application/x-ndjson`): telemetry lines. */
+export class TextBody {
+  constructor(readonly text: string) {}
+}
+
 export interface Query {
   get(name: string): string | undefined;
   entries(): Array<[string, string]>;

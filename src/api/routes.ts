@@ -6,11 +6,13 @@
 import { securityRoutes } from './routes-security.js';
 import { policyRoutes } from './routes-policy.js';
 import { platformRoutes } from './routes-platform.js';
+import { programRoutes } from './routes-program.js';
+import { protectionRoutes } from './routes-protection.js';
 import type { Route } from './route-kit.js';
 
 export { API_VERSIONS, paged, safeWithin, type Query, type Reply, type Route, type RouteContext } from './route-kit.js';
 
 /** Every route the server answers, by area. */
 export function buildRoutes(): Route[] {
-  return [...securityRoutes(), ...policyRoutes(), ...platformRoutes()];
+  return [...securityRoutes(), ...policyRoutes(), ...programRoutes(), ...protectionRoutes(), ...platformRoutes()];
 }

@@ -23,6 +23,8 @@ import { findingsCommand } from './commands/findings.js';
 import { graphCommand } from './commands/graph.js';
 import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token.js';
+import { detectCommand } from './commands/detect.js';
+import { exportCommand, workspaceCommand } from './commands/workspace.js';
 
 const VERSION = '0.1.0';
 
@@ -97,6 +99,9 @@ export function buildProgram(io: CliIO, contexts: CommandContext[]): Command {
   program.addCommand(graphCommand(run));
   program.addCommand(serveCommand(run));
   program.addCommand(tokenCommand(run));
+  program.addCommand(detectCommand(run));
+  program.addCommand(workspaceCommand(run));
+  program.addCommand(exportCommand(run));
   inheritSettings(program);
   return program;
 }

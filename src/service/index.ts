@@ -12,3 +12,4 @@ export * from './policy-definition-writes.js';
 export * from './remediations.js';
 export * from './custom-assessments.js';
 export * from './agentless-scanning.js';
+export * from './protection.js';

@@ -10,6 +10,7 @@ import { PRICING_TYPE, runPosture, type ExposureProvider, type PostureRun, type 
 import { catalogDir, resolveSubscription, type ServiceContext } from './context.js';
 
 
+import { allGovernanceAssignments, gracePeriodCheck, refreshGovernanceFromRun } from '../program/index.js';
 import { PolicySession, clockFrom, type EstateChangeKind, type EstateRowChange } from './policy-session.js';
 import type { ScanResult } from '../policy/index.js';
 
@@ -98,7 +99,20 @@ export class PostureSession {
     const { result } = await policy.scan();
     timings.policyScanMs = Math.round(performance.now() - t);
     timings.policyEvaluateMs = result.metrics.millis;
-    return PostureSession.evaluate(ctx, policy, catalog, result, options, timings);
+    const score = options.score ?? (await storedGracePeriod(ctx, policy.clock.now()));
+    return PostureSession.evaluate(ctx, policy, catalog, result, { ...options, score }, timings);
+  }
+
+  /**
+   * Runs the governance engine over this posture (assignments, due dates, completion; program
+   * `refreshGovernanceFromRun`) and returns the posture scored with the refreshed grace periods. `palisade scan`
+   * and the API server call it once per evaluation; read commands use the grace periods as the last refresh left them.
+   */
+  async refreshGovernance(options: Pick<PostureSessionOptions, 'exposure'> = {}): Promise<PostureSession> {
+    const store = await this.ctx.store();
+    const refreshed = await refreshGovernanceFromRun(store, this.run, { now: this.policy.clock.now() });
+    if (refreshed.created + refreshed.reassigned + refreshed.completed + refreshed.removed === 0) return this;
+    return this.reevaluate('resources', [], { exposure: options.exposure, score: { inGracePeriod: gracePeriodCheck(refreshed.assignments, this.policy.clock.now()) } });
   }
 
   /**
@@ -110,7 +124,8 @@ export class PostureSession {
     const t = performance.now();
     const result = await this.policy.applyChanges(kind, changes);
     const timings: Record<string, number> = { policyScanMs: Math.round(performance.now() - t), policyEvaluateMs: result.metrics.millis };
-    return PostureSession.evaluate(this.ctx, this.policy, this.catalog, result, options, timings);
+    const score = options.score ?? (await storedGracePeriod(this.ctx, this.policy.clock.now()));
+    return PostureSession.evaluate(this.ctx, this.policy, this.catalog, result, { ...options, score }, timings);
   }
 
   private static evaluate(ctx: ServiceContext, policy: PolicySession, catalog: PostureCatalog, result: ScanResult, options: PostureSessionOptions, timings: Record<string, number>): PostureSession {
@@ -136,6 +151,13 @@ export class PostureSession {
     });
     return new PostureSession(ctx, policy, catalog, run, timings);
   }
+}
+
+/** Secure score options with the grace periods of the stored governance assignments (none stored: no check). */
+async function storedGracePeriod(ctx: ServiceContext, now: Date): Promise<ScoreOptions | undefined> {
+  const store = await ctx.store();
+  const records = await allGovernanceAssignments(store);
+  return records.some((r) => r.isGracePeriod) ? { inGracePeriod: gracePeriodCheck(records, now) } : undefined;
 }
 
 /** Pricing rows (`securityresources`, `microsoft.security/pricings`) of one subscription, or of the estate. */

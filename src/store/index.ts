@@ -10,6 +10,10 @@ import type { Store } from './types.js';
 import { parseStoreUrl } from './url.js';
 
 export type * from './types.js';
+export type * from './export-types.js';
+export { OUTBOX_STATES } from './export-types.js';
+export { WORKSPACE_TABLES, WORKSPACE_TABLE_NAMES, WORKSPACE_SYSTEM_COLUMNS, workspaceTable, storedWorkspaceColumns } from './workspace-tables.js';
+export type { WorkspaceColumn, WorkspaceColumnType, WorkspaceTable, WorkspaceTableName } from './workspace-tables.js';
 export { STORE_ARG_TABLES } from './types.js';
 export { MIGRATIONS, LATEST_VERSION } from './migrations.js';
 export type { Migration } from './migrations.js';

@@ -9,6 +9,8 @@
  * `jsonb` generated column or expression index when a server-side JSON query needs one.
  */
 
+import { workspaceDdl } from './workspace-tables.js';
+
 export interface Migration {
   version: number;
   name: string;
@@ -109,6 +111,74 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX snapshots_by_time ON snapshots (taken_at, id);
       CREATE INDEX snapshots_by_kind ON snapshots (kind, taken_at, id);
+    `,
+  },
+  {
+    // Continuous export: the outbox (one row per record and sink, kept until the sink acknowledges it), the state the
+    // change detection compares a run with, and the workspace tables (workspace-tables.ts). Times are epoch ms.
+    version: 2,
+    name: 'continuous export: outbox, export state, workspace tables',
+    sqlite: `
+      CREATE TABLE export_outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        idempotency_key TEXT NOT NULL,
+        automation_id TEXT NOT NULL,
+        event_source TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        sink_type TEXT NOT NULL,
+        sink TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        created_ms INTEGER NOT NULL,
+        next_attempt_ms INTEGER NOT NULL,
+        lease_owner TEXT,
+        lease_until_ms INTEGER,
+        delivered_ms INTEGER,
+        last_error TEXT
+      );
+      CREATE INDEX export_outbox_due ON export_outbox (state, next_attempt_ms, seq);
+      CREATE INDEX export_outbox_by_automation ON export_outbox (automation_id, state);
+      CREATE TABLE export_state (
+        scope TEXT NOT NULL,
+        entity_key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        PRIMARY KEY (scope, entity_key)
+      );
+      ${workspaceDdl('sqlite')}
+    `,
+    postgres: `
+      CREATE TABLE export_outbox (
+        seq bigserial PRIMARY KEY,
+        id text COLLATE "C" NOT NULL UNIQUE,
+        idempotency_key text NOT NULL,
+        automation_id text COLLATE "C" NOT NULL,
+        event_source text NOT NULL,
+        entity_id text NOT NULL,
+        sink_type text NOT NULL,
+        sink text NOT NULL,
+        payload text NOT NULL,
+        state text NOT NULL,
+        attempts integer NOT NULL,
+        created_ms bigint NOT NULL,
+        next_attempt_ms bigint NOT NULL,
+        lease_owner text,
+        lease_until_ms bigint,
+        delivered_ms bigint,
+        last_error text
+      );
+      CREATE INDEX export_outbox_due ON export_outbox (state, next_attempt_ms, seq);
+      CREATE INDEX export_outbox_by_automation ON export_outbox (automation_id, state);
+      CREATE TABLE export_state (
+        scope text COLLATE "C" NOT NULL,
+        entity_key text COLLATE "C" NOT NULL,
+        value text NOT NULL,
+        updated_ms bigint NOT NULL,
+        PRIMARY KEY (scope, entity_key)
+      );
+      ${workspaceDdl('postgres')}
     `,
   },
 ];

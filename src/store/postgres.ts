@@ -43,6 +43,35 @@ import type {
   TypeCount,
 } from './types.js';
 import type { PostgresTarget } from './url.js';
+import {
+  pgClaimOutbox,
+  pgClearExportState,
+  pgListExportScopes,
+  pgDeleteOutbox,
+  pgInsertWorkspaceRows,
+  pgListOutbox,
+  pgOutboxStats,
+  pgPurgeOutbox,
+  pgQueryWorkspace,
+  pgReadExportState,
+  pgRetryOutbox,
+  pgSettleOutbox,
+  pgWriteExport,
+} from './postgres-export.js';
+import { checkPositive, checkSettlements, checkStates } from './export-common.js';
+import type {
+  ExportWrite,
+  ExportWriteResult,
+  OutboxClaim,
+  OutboxFilter,
+  OutboxItem,
+  OutboxSettlement,
+  OutboxState,
+  OutboxStats,
+  WorkspaceInsertResult,
+  WorkspaceQueryOptions,
+  WorkspaceQueryResult,
+} from './export-types.js';
 
 export interface PostgresOptions {
   clock?: Clock;
@@ -427,6 +456,86 @@ class PostgresStore implements Store {
     const r = rows[0];
     if (r === undefined) return undefined;
     return { id: r.id, takenAt: r.taken_at, kind: r.kind, summary: parseObject(r.summary), body: parseObject(r.body) };
+  }
+
+  // ---- continuous export (postgres-export.ts) ----
+
+  /** Runs an export statement; driver errors become StoreQueryFailed (coded errors pass through). */
+  private async exportOp<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    if (this.closed) throw closedError();
+    try {
+      return await fn();
+    } catch (error) {
+      throw storeError('StoreQueryFailed', what, error);
+    }
+  }
+
+  async readExportState(scope: string): Promise<Map<string, unknown>> {
+    checkName('scope', scope);
+    return this.exportOp('Reading the export state failed', () => pgReadExportState(this.pool, scope));
+  }
+
+  async listExportScopes(prefix?: string): Promise<string[]> {
+    return this.exportOp('Listing export state failed', () => pgListExportScopes(this.pool, prefix ?? ''));
+  }
+
+  async clearExportState(scope: string): Promise<number> {
+    checkName('scope', scope);
+    return this.exportOp('Clearing export state failed', () => pgClearExportState(this.pool, scope));
+  }
+
+  async writeExport(write: ExportWrite): Promise<ExportWriteResult> {
+    checkDate('now', write?.now);
+    return this.exportOp('Writing the export outbox failed', () => pgWriteExport(this.pool, write));
+  }
+
+  async claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]> {
+    checkName('owner', claim?.owner);
+    checkPositive('limit', claim.limit);
+    checkPositive('leaseMs', claim.leaseMs);
+    checkDate('now', claim.now);
+    return this.exportOp('Claiming outbox rows failed', () => pgClaimOutbox(this.pool, claim));
+  }
+
+  async settleOutbox(owner: string, settlements: readonly OutboxSettlement[], now: Date): Promise<number> {
+    checkName('owner', owner);
+    const checked = checkSettlements(settlements);
+    checkDate('now', now);
+    return this.exportOp('Settling outbox rows failed', () => pgSettleOutbox(this.pool, owner, checked, now));
+  }
+
+  async listOutbox(filter?: OutboxFilter): Promise<OutboxItem[]> {
+    checkPaging(filter);
+    return this.exportOp('Listing the outbox failed', () => pgListOutbox(this.pool, filter));
+  }
+
+  async outboxStats(now: Date): Promise<OutboxStats> {
+    checkDate('now', now);
+    return this.exportOp('Reading outbox statistics failed', () => pgOutboxStats(this.pool, now));
+  }
+
+  async retryOutbox(filter: { ids?: readonly string[]; automationId?: string }, now: Date): Promise<number> {
+    checkDate('now', now);
+    return this.exportOp('Retrying outbox rows failed', () => pgRetryOutbox(this.pool, filter ?? {}, now));
+  }
+
+  async deleteOutbox(filter: { automationId: string; states?: readonly OutboxState[] }): Promise<number> {
+    checkName('automationId', filter?.automationId);
+    checkStates(filter.states);
+    return this.exportOp('Deleting outbox rows failed', () => pgDeleteOutbox(this.pool, filter));
+  }
+
+  async purgeOutbox(deliveredBefore: Date): Promise<number> {
+    checkDate('deliveredBefore', deliveredBefore);
+    return this.exportOp('Purging the outbox failed', () => pgPurgeOutbox(this.pool, deliveredBefore));
+  }
+
+  async insertWorkspaceRows(table: string, rows: readonly Record<string, unknown>[]): Promise<WorkspaceInsertResult> {
+    return this.exportOp('Inserting workspace rows failed', () => pgInsertWorkspaceRows(this.pool, table, rows));
+  }
+
+  async queryWorkspace(sql: string, options?: WorkspaceQueryOptions): Promise<WorkspaceQueryResult> {
+    return this.exportOp('A workspace query failed', () => pgQueryWorkspace(this.pool, sql, options));
   }
 
   async close(): Promise<void> {

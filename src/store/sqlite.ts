@@ -23,6 +23,36 @@ import {
 import type { EstateDbRow, ImportRow } from './common.js';
 import { MIGRATIONS } from './migrations.js';
 import { importInline, importViaWorker } from './sqlite-import.js';
+import {
+  sqliteClaimOutbox,
+  sqliteClearExportState,
+  sqliteListExportScopes,
+  sqliteDeleteOutbox,
+  sqliteInsertWorkspaceRows,
+  sqliteListOutbox,
+  sqliteOutboxStats,
+  sqlitePurgeOutbox,
+  sqliteQueryWorkspace,
+  sqliteQueryWorkspaceInline,
+  sqliteReadExportState,
+  sqliteRetryOutbox,
+  sqliteSettleOutbox,
+  sqliteWriteExport,
+} from './sqlite-export.js';
+import { checkPositive, checkSettlements, checkStates } from './export-common.js';
+import type {
+  ExportWrite,
+  ExportWriteResult,
+  OutboxClaim,
+  OutboxFilter,
+  OutboxItem,
+  OutboxSettlement,
+  OutboxState,
+  OutboxStats,
+  WorkspaceInsertResult,
+  WorkspaceQueryOptions,
+  WorkspaceQueryResult,
+} from './export-types.js';
 import type {
   AppliedMigration,
   EstateInfo,
@@ -400,6 +430,85 @@ class SqliteStore implements Store {
       if (r === undefined) return undefined;
       return { id: r.id, takenAt: new Date(r.taken_at), kind: r.kind, summary: parseObject(r.summary), body: parseObject(r.body) };
     });
+  }
+
+  // ---- continuous export (sqlite-export.ts) ----
+
+  /** A write that fails in the driver becomes StoreQueryFailed (coded errors pass through). */
+  private exportWrite<T>(what: string, fn: () => T): Promise<T> {
+    return this.write(fn).catch((error: unknown) => {
+      throw storeError('StoreQueryFailed', what, error);
+    });
+  }
+
+  async readExportState(scope: string): Promise<Map<string, unknown>> {
+    checkName('scope', scope);
+    return this.read(() => sqliteReadExportState(this.db, scope));
+  }
+
+  async listExportScopes(prefix?: string): Promise<string[]> {
+    return this.read(() => sqliteListExportScopes(this.db, prefix ?? ''));
+  }
+
+  async clearExportState(scope: string): Promise<number> {
+    checkName('scope', scope);
+    return this.exportWrite('Clearing export state failed', () => sqliteClearExportState(this.db, scope));
+  }
+
+  async writeExport(write: ExportWrite): Promise<ExportWriteResult> {
+    checkDate('now', write?.now);
+    return this.exportWrite('Writing the export outbox failed', () => sqliteWriteExport(this.db, write));
+  }
+
+  async claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]> {
+    checkName('owner', claim?.owner);
+    checkPositive('limit', claim.limit);
+    checkPositive('leaseMs', claim.leaseMs);
+    checkDate('now', claim.now);
+    return this.exportWrite('Claiming outbox rows failed', () => sqliteClaimOutbox(this.db, claim));
+  }
+
+  async settleOutbox(owner: string, settlements: readonly OutboxSettlement[], now: Date): Promise<number> {
+    checkName('owner', owner);
+    const checked = checkSettlements(settlements);
+    checkDate('now', now);
+    return this.exportWrite('Settling outbox rows failed', () => sqliteSettleOutbox(this.db, owner, checked, now));
+  }
+
+  async listOutbox(filter?: OutboxFilter): Promise<OutboxItem[]> {
+    checkPaging(filter);
+    return this.read(() => sqliteListOutbox(this.db, filter));
+  }
+
+  async outboxStats(now: Date): Promise<OutboxStats> {
+    checkDate('now', now);
+    return this.read(() => sqliteOutboxStats(this.db, now));
+  }
+
+  async retryOutbox(filter: { ids?: readonly string[]; automationId?: string }, now: Date): Promise<number> {
+    checkDate('now', now);
+    return this.exportWrite('Retrying outbox rows failed', () => sqliteRetryOutbox(this.db, filter ?? {}, now));
+  }
+
+  async deleteOutbox(filter: { automationId: string; states?: readonly OutboxState[] }): Promise<number> {
+    checkName('automationId', filter?.automationId);
+    checkStates(filter.states);
+    return this.exportWrite('Deleting outbox rows failed', () => sqliteDeleteOutbox(this.db, filter));
+  }
+
+  async purgeOutbox(deliveredBefore: Date): Promise<number> {
+    checkDate('deliveredBefore', deliveredBefore);
+    return this.exportWrite('Purging the outbox failed', () => sqlitePurgeOutbox(this.db, deliveredBefore));
+  }
+
+  async insertWorkspaceRows(table: string, rows: readonly Record<string, unknown>[]): Promise<WorkspaceInsertResult> {
+    return this.exportWrite('Inserting workspace rows failed', () => sqliteInsertWorkspaceRows(this.db, table, rows));
+  }
+
+  async queryWorkspace(sql: string, options?: WorkspaceQueryOptions): Promise<WorkspaceQueryResult> {
+    if (this.closed) throw closedError();
+    if (this.memory) return this.read(() => sqliteQueryWorkspaceInline(this.db, sql, options));
+    return sqliteQueryWorkspace(this.location, this.options.busyTimeoutMs ?? 10_000, sql, options);
   }
 
   async close(): Promise<void> {

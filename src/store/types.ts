@@ -3,6 +3,19 @@
  * estate loader's `EstateRecord` fits it; the returned rows are typed as core's `ArgRow`.
  */
 import { ARG_TABLES, type ArgRow, type ArgTable } from '../core/index.js';
+import type {
+  ExportWrite,
+  ExportWriteResult,
+  OutboxClaim,
+  OutboxFilter,
+  OutboxItem,
+  OutboxSettlement,
+  OutboxState,
+  OutboxStats,
+  WorkspaceInsertResult,
+  WorkspaceQueryOptions,
+  WorkspaceQueryResult,
+} from './export-types.js';
 
 /** The Azure Resource Graph tables the estate holds. */
 export const STORE_ARG_TABLES = ARG_TABLES;
@@ -190,6 +203,46 @@ export interface Store {
   /** Newest first, without bodies. */
   listSnapshots(filter?: SnapshotFilter): Promise<SnapshotInfo[]>;
   getSnapshot(id: string): Promise<Snapshot | undefined>;
+
+  // ---- continuous export (export-types.ts) ----
+
+  /** The change-detection state of one scope: entity key → value. */
+  readExportState(scope: string): Promise<Map<string, unknown>>;
+  /** The export-state scopes that hold entries, sorted; only those starting with `prefix` when given. */
+  listExportScopes(prefix?: string): Promise<string[]>;
+  /** Deletes every entry of an export-state scope; returns how many. */
+  clearExportState(scope: string): Promise<number>;
+  /** Inserts outbox rows (ids already there are left alone) and applies state changes, in one transaction. */
+  writeExport(write: ExportWrite): Promise<ExportWriteResult>;
+  /**
+   * Claims up to `limit` pending rows that are due and not held by a live claim, oldest due first: each claim counts
+   * an attempt and holds the row for `leaseMs`. Concurrent deliverers (threads, processes, servers) never claim the
+   * same row while a claim lives.
+   */
+  claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]>;
+  /**
+   * Settles claimed rows in one transaction: `delivered` applies to any pending row; `retry` and `dead` only to rows
+   * the owner still holds. Returns how many rows changed.
+   */
+  settleOutbox(owner: string, settlements: readonly OutboxSettlement[], now: Date): Promise<number>;
+  /** Outbox rows in insertion order. */
+  listOutbox(filter?: OutboxFilter): Promise<OutboxItem[]>;
+  outboxStats(now: Date): Promise<OutboxStats>;
+  /** Dead rows (of the ids / the automation / all) back to pending, due now, attempts reset. Returns how many. */
+  retryOutbox(filter: { ids?: readonly string[]; automationId?: string }, now: Date): Promise<number>;
+  /** Removes an automation's rows (optionally only in some states). Returns how many. */
+  deleteOutbox(filter: { automationId: string; states?: readonly OutboxState[] }): Promise<number>;
+  /** Removes delivered rows delivered before the time. Returns how many. */
+  purgeOutbox(deliveredBefore: Date): Promise<number>;
+  /** Inserts Log Analytics rows into a workspace table; a row whose (`_WorkspaceResourceId`, `_ItemId`) exists is skipped. */
+  insertWorkspaceRows(table: string, rows: readonly Record<string, unknown>[]): Promise<WorkspaceInsertResult>;
+  /**
+   * Runs one read-only SELECT / WITH query over the workspace tables. The database enforces it: SQLite runs it on a
+   * read-only connection in a child process (killed at the timeout), PostgreSQL in a READ ONLY transaction as a throw-away
+   * role that may only read the workspace tables. Errors: `WorkspaceQueryInvalid` (the database's message),
+   * `WorkspaceQueryNotReadOnly`, `WorkspaceTableNotAllowed`, `WorkspaceQueryTimeout`.
+   */
+  queryWorkspace(sql: string, options?: WorkspaceQueryOptions): Promise<WorkspaceQueryResult>;
 
   close(): Promise<void>;
 }

@@ -96,6 +96,33 @@ describe.skipIf(!AZ)('the article’s az rest commands against palisade serve', 
     expect(exempt).toBeGreaterThan(0);
   }, 300_000);
 
+  it('governance rules PUT / GET / list / execute, then the owners and due dates of the assignments', async () => {
+    const url = `/subscriptions/${sub}/providers/Microsoft.Security/governanceRules/high-severity-30d?api-version=2022-01-01-preview`;
+    const body = {
+      properties: {
+        displayName: 'High severity within 30 days',
+        rulePriority: 100,
+        ruleType: 'Integrated',
+        sourceResourceType: 'Assessments',
+        remediationTimeframe: '30.00:00:00',
+        isGracePeriod: true,
+        ownerSource: { type: 'Manually', value: 'secops@contoso.com' },
+        conditionSets: [{ conditions: [{ property: '$.Severity', value: '["High"]', operator: 'In' }] }],
+      },
+    };
+    expect((await rest('put', url, 'properties.remediationTimeframe', 'tsv', JSON.stringify(body))).trim()).toBe('30.00:00:00');
+    expect((await rest('get', url, 'properties.ownerSource.value', 'tsv')).trim()).toBe('secops@contoso.com');
+    expect((await rest('get', `/subscriptions/${sub}/providers/Microsoft.Security/governanceRules?api-version=2022-01-01-preview`, 'value[].name', 'tsv')).trim()).toBe('high-severity-30d');
+    await az(['rest', '--method', 'post', '--url', `${server.url}/subscriptions/${sub}/providers/Microsoft.Security/governanceRules/high-severity-30d/execute?api-version=2022-01-01-preview`, '--skip-authorization-header', '--headers', `Authorization=Bearer ${token}`, '--body', '{"override": true}']);
+    const cli = await cliJson<any>(store, 'security', 'governance-assignment', 'list', '--subscription', sub);
+    const items = (cli.value ?? cli) as any[];
+    expect(items.length).toBeGreaterThan(0);
+    const first = items.find((a) => a.properties?.owner === 'secops@contoso.com') ?? items[0];
+    const [resourceId, key] = first.id.split('/providers/Microsoft.Security/assessments/');
+    const viaApi = JSON.parse(await rest('get', `${resourceId}/providers/Microsoft.Security/assessments/${key.split('/')[0]}/governanceAssignments?api-version=2022-01-01-preview`, 'value[0].properties'));
+    expect(viaApi).toMatchObject({ owner: 'secops@contoso.com', remediationDueDate: first.properties.remediationDueDate, isGracePeriod: true });
+  }, 300_000);
+
   it('remediations: the CSPM DeployIfNotExists assignment at contoso-root, PUT a remediation, GET it and its deployments', async () => {
     const root = '/providers/Microsoft.Management/managementGroups/contoso-root';
     await rest('put', `${root}/providers/Microsoft.Authorization/policyAssignments/enable-cspm?api-version=2025-03-01`, 'name', 'tsv', JSON.stringify({

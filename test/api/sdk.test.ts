@@ -107,6 +107,29 @@ describe('@azure/arm-security 5.0.0', () => {
     await expect(c.assessmentsMetadata.getInSubscription(key)).rejects.toMatchObject({ statusCode: 404 });
   });
 
+  it('automations createOrUpdate / get / list / listByResourceGroup / validate / delete (204)', async () => {
+    const c = client();
+    const workspace = `/subscriptions/${sub}/resourceGroups/security-ops/providers/Microsoft.OperationalInsights/workspaces/posture`;
+    const body = {
+      location: 'eastus',
+      isEnabled: true,
+      scopes: [{ description: 'the subscription', scopePath: `/subscriptions/${sub}` }],
+      sources: [{ eventSource: 'Assessments', ruleSets: [{ rules: [{ propertyJPath: 'properties.metadata.severity', propertyType: 'String', expectedValue: 'High', operator: 'Equals' }] }] }, { eventSource: 'SecureScores' }],
+      actions: [{ actionType: 'Workspace', workspaceResourceId: workspace }],
+    };
+    const created = await c.automations.createOrUpdate('security-ops', 'export-high', body as any);
+    expect(created).toMatchObject({ name: 'export-high', isEnabled: true, location: 'eastus' });
+    expect((await c.automations.get('security-ops', 'export-high')).sources?.map((x: any) => x.eventSource)).toEqual(['Assessments', 'SecureScores']);
+    expect((await collect(c.automations.list())).map((a) => a.name)).toContain('export-high');
+    expect((await collect(c.automations.listByResourceGroup('security-ops'))).map((a) => a.name)).toEqual(['export-high']);
+    const cli = await cliJson(store, 'security', 'automation', 'show', '--name', 'export-high', '--resource-group', 'security-ops', '--subscription', sub);
+    expect(cli).toMatchObject({ id: created.id });
+    expect(await c.automations.validate('security-ops', 'export-high', body as any)).toMatchObject({ isValid: true });
+    expect(await c.automations.validate('security-ops', 'export-high', { ...body, sources: [{ eventSource: 'Nope' }] } as any)).toMatchObject({ isValid: false });
+    await c.automations.delete('security-ops', 'export-high');
+    await expect(c.automations.get('security-ops', 'export-high')).rejects.toMatchObject({ statusCode: 404 });
+  });
+
   it('regulatoryComplianceStandards.list', async () => {
     const c = client();
     const std = await collect(c.regulatoryComplianceStandards.list());

@@ -44,7 +44,21 @@ describe('postgres store specifics', () => {
         'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
         [other],
       );
-      expect(tables.rows.map((r) => r.table_name)).toEqual(['documents', 'estate', 'estate_imports', 'schema_migrations', 'snapshots']);
+      expect(tables.rows.map((r) => r.table_name)).toEqual([
+        'documents',
+        'estate',
+        'estate_imports',
+        'export_outbox',
+        'export_state',
+        'schema_migrations',
+        'securescorecontrols',
+        'securescores',
+        'securityalert',
+        'securityattackpathdata',
+        'securityrecommendation',
+        'securityregulatorycompliance',
+        'snapshots',
+      ]);
     } finally {
       await store.close();
       await client.query(`DROP SCHEMA IF EXISTS ${other} CASCADE`);

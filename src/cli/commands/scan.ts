@@ -9,10 +9,13 @@ import { postureSnapshotBody, postureSummary, type PostureSummary } from '../../
 import type { CommandContext } from '../context.js';
 import { PostureSession } from '../../service/index.js';
 import type { Run } from '../run.js';
+import { exportScan, renderScanExport, type ScanExport } from './workspace.js';
 
 export interface ScanOutput extends PostureSummary {
   snapshotId: string;
   durationsMs: Record<string, number>;
+  /** Continuous export of the run (present when an automation is enabled or rows are pending). */
+  export?: ScanExport;
 }
 
 /** Runs the pipeline and saves the snapshot. */
@@ -27,8 +30,11 @@ export async function runScan(ctx: CommandContext, options: { at?: string } = {}
   const saving = performance.now();
   const info = await store.saveSnapshot({ takenAt: session.run.evaluatedAt, kind: 'posture', summary: { ...summary, durationsMs }, body });
   durationsMs.saveMs = Math.round(performance.now() - saving);
+  const exporting = performance.now();
+  const exported = await exportScan(ctx, session);
+  if (exported) durationsMs.exportMs = Math.round(performance.now() - exporting);
   durationsMs.totalMs = Math.round(performance.now() - started);
-  return { snapshotId: info.id, ...summary, durationsMs };
+  return { snapshotId: info.id, ...summary, durationsMs, ...(exported ? { export: exported } : {}) };
 }
 
 function pct(x: number): string {
@@ -73,6 +79,7 @@ export function renderScan(r: ScanOutput): string {
   if (r.compliance.length === 1) lines.push('  (add CIS, NIST SP 800-53 or PCI DSS by assigning its initiative: palisade policy assignment create --policy-set-definition ...)');
   lines.push('');
   const d = r.durationsMs;
+  if (r.export) lines.push(renderScanExport(r.export));
   lines.push(`Snapshot ${r.snapshotId} saved. Scan took ${((d.totalMs ?? 0) / 1000).toFixed(1)} s (policy evaluation ${((d.policyScanMs ?? 0) / 1000).toFixed(1)} s, posture ${((d.postureMs ?? 0) / 1000).toFixed(1)} s).`);
   lines.push('Next: palisade security recommendation prioritize --top 10 -o table');
   return `${lines.join('\n')}\n`;

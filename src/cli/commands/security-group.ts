@@ -13,6 +13,8 @@ import { securityPricingCommand } from './security-pricing.js';
 import { securityPostureCommands } from './security-posture.js';
 import { securityRegulatoryCommands } from './security-regulatory.js';
 import { securityAttackPathCommand } from './security-attack-path.js';
+import { securityAlertCommand } from './security-alert.js';
+import { securityAutomationCommand } from './security-automation.js';
 import { securityGovernanceCommands } from './security-governance.js';
 
 export function securityCommand(run: Run): Command {
@@ -21,6 +23,8 @@ export function securityCommand(run: Run): Command {
   for (const c of securityPostureCommands(run)) security.addCommand(c);
   for (const c of securityRegulatoryCommands(run)) security.addCommand(c);
   security.addCommand(securityAttackPathCommand(run));
+  security.addCommand(securityAlertCommand(run));
+  security.addCommand(securityAutomationCommand(run));
   for (const c of securityGovernanceCommands(run)) security.addCommand(c);
   return security;
 }

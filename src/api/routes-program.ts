@@ -1,0 +1,120 @@
+/**
+ * The posture program's routes: continuous export automations (`Microsoft.Security/automations`, 2019-01-01-preview
+ * as arm-security 5.0.0 sends it, and 2023-12-01-preview) and governance rules and assignments (2022-01-01-preview).
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  deleteAutomation,
+  deleteGovernanceAssignment,
+  deleteGovernanceRule,
+  getAutomation,
+  getGovernanceAssignment,
+  getGovernanceRule,
+  listAutomations,
+  listGovernanceAssignments,
+  listGovernanceRules,
+  putAutomation,
+  putGovernanceAssignment,
+  putGovernanceRule,
+  refreshGovernanceFromRun,
+  validateAutomation,
+} from '../program/index.js';
+import { clockFrom } from '../service/index.js';
+import { notFound } from './errors.js';
+import { ANY_SCOPE, SEC, SUB, SUB_SCOPE, isRecord, ok, paged, r, requireSub, scopeParam, type Route, type RouteContext } from './route-kit.js';
+
+export const PROGRAM_API_VERSIONS = {
+  automations: ['2019-01-01-preview', '2023-12-01-preview'],
+  governance: ['2022-01-01-preview'],
+} as const;
+
+const RG_SCOPE = (p: Record<string, string>) => `/subscriptions/${p.sub}/resourceGroups/${p.rg}`;
+const AUTOMATIONS = `${SUB}/resourceGroups/{rg}${SEC}/automations`;
+const OPERATIONS_COLLECTION = 'governance-rule-operations';
+
+function now(c: RouteContext): Date {
+  return clockFrom(c.estate.env).now();
+}
+
+function automationRoutes(): Route[] {
+  const V = PROGRAM_API_VERSIONS.automations;
+  const found = async (c: RouteContext) => {
+    const sub = requireSub(c, c.params.sub).subscriptionId;
+    const hit = await getAutomation(c.estate.store, sub, c.params.rg, c.params.name);
+    if (!hit) throw notFound('AutomationNotFound', `The automation '${c.params.name}' was not found in resource group '${c.params.rg}'.`, c.params.name);
+    return hit;
+  };
+  return [
+    r('GET', `${SUB}${SEC}/automations`, V, 'read', SUB_SCOPE, async (c) => ok(paged(c, await listAutomations(c.estate.store, { subscriptionId: requireSub(c, c.params.sub).subscriptionId })))),
+    r('GET', AUTOMATIONS, V, 'read', RG_SCOPE, async (c) => ok(paged(c, await listAutomations(c.estate.store, { subscriptionId: requireSub(c, c.params.sub).subscriptionId, resourceGroup: c.params.rg })))),
+    r('GET', `${AUTOMATIONS}/{name}`, V, 'read', RG_SCOPE, async (c) => ok(await found(c))),
+    r('PUT', `${AUTOMATIONS}/{name}`, V, 'securityWrite', RG_SCOPE, async (c) => {
+      const sub = requireSub(c, c.params.sub).subscriptionId;
+      const { resource, created } = await putAutomation(c.estate.store, sub, c.params.rg, c.params.name, c.body, { now: now(c) });
+      return { status: created ? 201 : 200, body: resource };
+    }),
+    // arm-security 5.0.0 (2019-01-01-preview) accepts only 204 for automations.delete
+    r('DELETE', `${AUTOMATIONS}/{name}`, V, 'securityWrite', RG_SCOPE, async (c) => {
+      const sub = requireSub(c, c.params.sub).subscriptionId;
+      const existed = await deleteAutomation(c.estate.store, sub, c.params.rg, c.params.name);
+      return { status: existed && c.query.get('api-version') !== '2019-01-01-preview' ? 200 : 204 };
+    }),
+    r('POST', `${AUTOMATIONS}/{name}/validate`, V, 'read', RG_SCOPE, async (c) => {
+      const sub = requireSub(c, c.params.sub).subscriptionId;
+      const v = validateAutomation(sub, c.params.rg, c.params.name, c.body);
+      return ok({ isValid: v.isValid, message: v.message });
+    }),
+  ];
+}
+
+function governanceRoutes(): Route[] {
+  const V = PROGRAM_API_VERSIONS.governance;
+  const RULES = `{+scope}${SEC}/governanceRules`;
+  const ASSIGNMENTS = `{+scope}${SEC}/assessments/{key}/governanceAssignments`;
+  return [
+    r('GET', RULES, V, 'read', ANY_SCOPE, async (c) => ok(paged(c, await listGovernanceRules(c.estate.store, { scope: scopeParam(c).id })))),
+    r('GET', `${RULES}/{name}`, V, 'read', ANY_SCOPE, async (c) => {
+      const hit = await getGovernanceRule(c.estate.store, scopeParam(c).id, c.params.name);
+      if (!hit) throw notFound('GovernanceRuleNotFound', `The governance rule '${c.params.name}' was not found at '${scopeParam(c).id}'.`, c.params.name);
+      return ok(hit);
+    }),
+    r('PUT', `${RULES}/{name}`, V, 'securityWrite', ANY_SCOPE, async (c) => {
+      const { resource, created } = await putGovernanceRule(c.estate.store, scopeParam(c).id, c.params.name, c.body, { now: now(c), principal: c.claims.role });
+      return { status: created ? 201 : 200, body: resource };
+    }),
+    r('DELETE', `${RULES}/{name}`, V, 'securityWrite', ANY_SCOPE, async (c) => ({ status: (await deleteGovernanceRule(c.estate.store, scopeParam(c).id, c.params.name)) ? 200 : 204 })),
+    // The rules are applied at once (to every rule's matches, as the engine assigns across rules by priority); the
+    // operation result is ready by the time the client polls the location.
+    r('POST', `${RULES}/{name}/execute`, V, 'securityWrite', ANY_SCOPE, async (c) => {
+      const scope = scopeParam(c).id;
+      if (!(await getGovernanceRule(c.estate.store, scope, c.params.name))) throw notFound('GovernanceRuleNotFound', `The governance rule '${c.params.name}' was not found at '${scope}'.`, c.params.name);
+      const override = isRecord(c.body) && c.body.override === true;
+      const ev = await c.estate.get();
+      const result = await refreshGovernanceFromRun(c.estate.store, ev.posture.run, { now: now(c), override });
+      const operationId = randomUUID();
+      await c.estate.store.putDocument(OPERATIONS_COLLECTION, operationId, { status: 'Succeeded', rule: c.params.name, created: result.created, reassigned: result.reassigned, completed: result.completed });
+      const location = `${c.baseUrl}${scope}/providers/Microsoft.Security/governanceRules/${c.params.name}/operationResults/${operationId}?api-version=2022-01-01-preview`;
+      return { status: 202, headers: { location }, body: undefined };
+    }),
+    r('GET', `${RULES}/{name}/operationResults/{operationId}`, V, 'read', ANY_SCOPE, async (c) => {
+      const op = await c.estate.store.getDocument<{ status: string }>(OPERATIONS_COLLECTION, c.params.operationId);
+      if (!op) throw notFound('OperationNotFound', `The operation '${c.params.operationId}' was not found.`, c.params.operationId);
+      return ok({ status: op.status });
+    }),
+    r('GET', ASSIGNMENTS, V, 'read', ANY_SCOPE, async (c) => ok(paged(c, await listGovernanceAssignments(c.estate.store, { resourceId: scopeParam(c).id, assessmentKey: c.params.key }, now(c))))),
+    r('GET', `${ASSIGNMENTS}/{name}`, V, 'read', ANY_SCOPE, async (c) => {
+      const hit = await getGovernanceAssignment(c.estate.store, scopeParam(c).id, c.params.key, c.params.name, now(c));
+      if (!hit) throw notFound('GovernanceAssignmentNotFound', `The governance assignment '${c.params.name}' was not found.`, c.params.name);
+      return ok(hit);
+    }),
+    r('PUT', `${ASSIGNMENTS}/{name}`, V, 'securityWrite', ANY_SCOPE, async (c) => {
+      const { resource, created } = await putGovernanceAssignment(c.estate.store, scopeParam(c).id, c.params.key, c.params.name, c.body, { now: now(c) });
+      return { status: created ? 201 : 200, body: resource };
+    }),
+    r('DELETE', `${ASSIGNMENTS}/{name}`, V, 'securityWrite', ANY_SCOPE, async (c) => ({ status: (await deleteGovernanceAssignment(c.estate.store, scopeParam(c).id, c.params.key, c.params.name)) ? 200 : 204 })),
+  ];
+}
+
+export function programRoutes(): Route[] {
+  return [...automationRoutes(), ...governanceRoutes()];
+}
