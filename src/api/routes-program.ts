@@ -4,7 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  allGovernanceAssignments,
   deleteAutomation,
+  governanceStatus,
   deleteGovernanceAssignment,
   deleteGovernanceRule,
   getAutomation,
@@ -19,7 +21,7 @@ import {
   refreshGovernanceFromRun,
   validateAutomation,
 } from '../program/index.js';
-import { clockFrom } from '../service/index.js';
+import { clockFrom, verifyEstate } from '../service/index.js';
 import { notFound } from './errors.js';
 import { ANY_SCOPE, SEC, SUB, SUB_SCOPE, isRecord, ok, paged, r, requireSub, scopeParam, type Route, type RouteContext } from './route-kit.js';
 
@@ -115,6 +117,28 @@ function governanceRoutes(): Route[] {
   ];
 }
 
+/** Palisade extensions the dashboard's program pages read (tenant-root tokens: they span the estate). */
+function extensionRoutes(): Route[] {
+  const ROOT = () => '/';
+  return [
+    r('GET', '/palisade/v1/verify', 'none', 'read', ROOT, async (c) => ok(await verifyEstate(c.estate.ctx, { managementGroup: c.query.get('managementGroup') }))),
+    // Every governance assignment of the estate (ARM lists them per resource and recommendation only).
+    r('GET', '/palisade/v1/governance/assignments', 'none', 'read', ROOT, async (c) => {
+      const at = now(c);
+      await c.estate.get(); // the evaluation refreshes the assignments
+      const owner = c.query.get('owner')?.toLowerCase();
+      const wantStatus = c.query.get('status');
+      const sub = c.query.get('subscriptionId')?.toLowerCase();
+      const value = (await allGovernanceAssignments(c.estate.store))
+        .map((a) => ({ ...a, status: governanceStatus(a, at) }))
+        .filter((a) => (!owner || (a.owner ?? '').toLowerCase() === owner) && (!wantStatus || a.status === wantStatus) && (!sub || a.subscriptionId.toLowerCase() === sub))
+        .sort((a, b) => (a.remediationDueDate < b.remediationDueDate ? -1 : a.remediationDueDate > b.remediationDueDate ? 1 : 0));
+      const rules = await listGovernanceRules(c.estate.store);
+      return ok({ evaluatedAt: at.toISOString(), rules, value });
+    }),
+  ];
+}
+
 export function programRoutes(): Route[] {
-  return [...automationRoutes(), ...governanceRoutes()];
+  return [...automationRoutes(), ...governanceRoutes(), ...extensionRoutes()];
 }

@@ -24,6 +24,7 @@ import { graphCommand } from './commands/graph.js';
 import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token.js';
 import { detectCommand } from './commands/detect.js';
+import { verifyCommand } from './commands/verify.js';
 import { exportCommand, workspaceCommand } from './commands/workspace.js';
 
 const VERSION = '0.1.0';
@@ -100,6 +101,7 @@ export function buildProgram(io: CliIO, contexts: CommandContext[]): Command {
   program.addCommand(serveCommand(run));
   program.addCommand(tokenCommand(run));
   program.addCommand(detectCommand(run));
+  program.addCommand(verifyCommand(run));
   program.addCommand(workspaceCommand(run));
   program.addCommand(exportCommand(run));
   inheritSettings(program);

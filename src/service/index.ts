@@ -13,3 +13,4 @@ export * from './remediations.js';
 export * from './custom-assessments.js';
 export * from './agentless-scanning.js';
 export * from './protection.js';
+export * from './verify.js';

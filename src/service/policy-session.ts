@@ -17,6 +17,8 @@ import { ManagementGroupTree, defaultTableForType } from '../estate/index.js';
 import { PolicyScanner, ScopeChains, type EstateIndex, type ArmResource, type DefinitionSource, type PolicyAssignment, type PolicyExemption, type ScanResult } from '../policy/index.js';
 import type { Store } from '../store/index.js';
 import { catalogDir, type ServiceContext } from './context.js';
+import { agentlessScanningStatus } from './agentless-scanning.js';
+import { hasOwnVulnerabilityAssessments, isVirtualMachine, vulnerabilityAssessmentRows } from './defender-assessments.js';
 
 
 export const ASSIGNMENT_TYPE = 'Microsoft.Authorization/policyAssignments';
@@ -87,6 +89,10 @@ export class PolicySession {
   private customs = new Map<string, PolicyResource>();
   private scannerValue?: PolicyScanner;
   private scanValue?: ScanResult;
+  /** Defender's own assessments derived for the estate (defender-assessments.ts), when the estate lacks them. */
+  private deriving = false;
+  private derived = new Map<string, ArmResource>();
+  private vmIds = new Set<string>();
 
   private constructor(
     readonly ctx: ServiceContext,
@@ -144,8 +150,10 @@ export class PolicySession {
   async applyChanges(kind: EstateChangeKind, changes: readonly EstateRowChange[]): Promise<ScanResult> {
     const { scanner } = await this.scan();
     const started = performance.now();
+    this.trackVms(changes);
     if (kind === 'resources') {
       for (const c of changes) scanner.reevaluateResource(c.id, c.row as ArmResource | null);
+      for (const c of await this.derivedChanges()) scanner.reevaluateResource(c.id, c.row as ArmResource | null);
       this.scanValue = scanner.result(performance.now() - started);
       return this.scanValue;
     }
@@ -159,17 +167,45 @@ export class PolicySession {
     this.assignmentRows.sort(byKey);
     this.exemptionRows.sort(byKey);
     if (kind === 'exemptions') {
-      for (const c of changes) scanner.reevaluateResource(c.id, c.row as ArmResource | null);
+      for (const c of [...changes, ...(await this.derivedChanges())]) scanner.reevaluateResource(c.id, c.row as ArmResource | null);
       this.scanValue = scanner.rescan(this.exemptionRows.map(PolicySession.toExemption));
       return this.scanValue;
     }
-    for (const c of changes) {
+    for (const c of [...changes, ...(await this.derivedChanges())]) {
       if (c.row) scanner.index.upsert(c.row as ArmResource);
       else scanner.index.remove(c.id);
     }
     this.scannerValue = this.newScanner(scanner.index);
     this.scanValue = this.scannerValue.scan();
     return this.scanValue;
+  }
+
+  /** The derived rows as the estate is now (scanning provisioned or not per subscription). */
+  private async derivedRows(): Promise<Map<string, ArmResource>> {
+    return vulnerabilityAssessmentRows(this.vmIds, await agentlessScanningStatus(this.ctx, this));
+  }
+
+  /** The derived rows that changed since the last derivation (after a write), as row changes; updates the record. */
+  private async derivedChanges(): Promise<EstateRowChange[]> {
+    if (!this.deriving) return [];
+    const next = await this.derivedRows();
+    const out: EstateRowChange[] = [];
+    for (const [key, row] of next) {
+      const before = this.derived.get(key);
+      if (!before || JSON.stringify(before.properties) !== JSON.stringify(row.properties)) out.push({ id: String(row.id), row: row as unknown as ArgRow });
+    }
+    for (const [key, row] of this.derived) if (!next.has(key)) out.push({ id: String(row.id), row: null });
+    this.derived = next;
+    return out;
+  }
+
+  private trackVms(changes: readonly EstateRowChange[]): void {
+    for (const c of changes) {
+      const isVm = /\/providers\/microsoft\.compute\/virtualmachines\/[^/]+$/i.test(c.id);
+      if (!isVm) continue;
+      if (c.row) this.vmIds.add(c.id);
+      else for (const id of this.vmIds) if (canonicalKey(id) === canonicalKey(c.id)) this.vmIds.delete(id);
+    }
   }
 
   private newScanner(resources: ArmResource[] | EstateIndex): PolicyScanner {
@@ -311,6 +347,12 @@ export class PolicySession {
       }
     } finally {
       loading.stop();
+    }
+    this.deriving = !hasOwnVulnerabilityAssessments(resources);
+    if (this.deriving) {
+      this.vmIds = new Set(resources.filter(isVirtualMachine).map((r) => String(r.id)));
+      this.derived = await this.derivedRows();
+      resources.push(...this.derived.values());
     }
     const started = performance.now();
     const scanner = this.newScanner(resources);

@@ -5,16 +5,42 @@
  */
 import { PalisadeError, canonicalKey, ids } from '../core/index.js';
 import { exposureProvider } from '../graph/index.js';
-import { CSPM_ENABLER_DEFINITION_ID, verifyProgram, type VerifyFacts, type VerifyResult, type VerifySubscription } from '../program/index.js';
+import {
+  CSPM_ENABLER_DEFINITION_ID,
+  allGovernanceAssignments,
+  governanceStatus,
+  isOpenAssignment,
+  listAutomations,
+  listGovernanceRules,
+  verifyProgram,
+  type VerifyFacts,
+  type VerifyResult,
+  type VerifySubscription,
+} from '../program/index.js';
 import type { ServiceContext } from './context.js';
 import { GraphSession } from './graph-session.js';
 import type { ScanningStatus } from './agentless-scanning.js';
 import { PostureSession, estateSubscriptions, pricingRows } from './posture-session.js';
 
-/** Continuous export and governance facts, read by the program features that own them. */
-export interface ProgramFacts {
-  automations(ctx: ServiceContext): Promise<VerifyFacts['automations']>;
-  governance(ctx: ServiceContext, posture: PostureSession): Promise<VerifyFacts['governance']>;
+/** Continuous export facts: the estate's automations, enabled or not, with their event sources. */
+async function automationFacts(ctx: ServiceContext): Promise<VerifyFacts['automations']> {
+  const store = await ctx.store();
+  return (await listAutomations(store)).map((a) => {
+    const props = (a.properties ?? {}) as { isEnabled?: boolean; sources?: Array<{ eventSource?: string }> };
+    return { id: a.id, name: a.name, isEnabled: props.isEnabled !== false, sources: (props.sources ?? []).map((x) => String(x.eventSource)) };
+  });
+}
+
+/** Governance facts: the rules, and the open assignments that have an owner and a due date. */
+async function governanceFacts(ctx: ServiceContext, posture: PostureSession): Promise<VerifyFacts['governance']> {
+  const store = await ctx.store();
+  const rules = (await listGovernanceRules(store)).map((r) => {
+    const props = r.properties as { displayName?: string; isDisabled?: boolean };
+    return { name: r.name, displayName: String(props.displayName ?? r.name), isDisabled: props.isDisabled === true };
+  });
+  const now = posture.policy.clock.now();
+  const owned = (await allGovernanceAssignments(store)).filter((a) => isOpenAssignment(a) && a.owner && a.remediationDueDate && governanceStatus(a, now) !== 'Unassigned');
+  return { rules, assignmentsWithOwnerAndDueDate: owned.length };
 }
 
 /** The management group to verify: the one named, else the estate's top management group under the tenant root. */
@@ -31,7 +57,7 @@ function managementGroupOf(posture: PostureSession, name: string | undefined): s
   return ids.managementGroup(top.name);
 }
 
-export async function verifyEstate(ctx: ServiceContext, options: { managementGroup?: string; program: ProgramFacts }): Promise<VerifyResult> {
+export async function verifyEstate(ctx: ServiceContext, options: { managementGroup?: string } = {}): Promise<VerifyResult> {
   const store = await ctx.store();
   const graph = await GraphSession.open(ctx);
   const paths = graph.paths();
@@ -102,8 +128,8 @@ export async function verifyEstate(ctx: ServiceContext, options: { managementGro
     assignmentsAtManagementGroup,
     cspmEnablers,
     complianceStandards: [...standards.values()],
-    automations: await options.program.automations(ctx),
-    governance: await options.program.governance(ctx, posture),
+    automations: await automationFacts(ctx),
+    governance: await governanceFacts(ctx, posture),
   };
   return verifyProgram(facts);
 }

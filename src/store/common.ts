@@ -216,10 +216,31 @@ export function checkDate(what: string, value: unknown): Date {
   return value;
 }
 
+let lastMillis = 0;
+let sequence = 0;
+
+/**
+ * A UUID (version 7 layout) whose text sorts in creation order, also within one millisecond of one process: snapshots
+ * taken at the same time (a pinned clock, a replay) list newest first by `taken_at DESC, id DESC`.
+ */
+export function timeOrderedId(): string {
+  const now = Date.now();
+  if (now <= lastMillis) sequence++;
+  else {
+    lastMillis = now;
+    sequence = 0;
+  }
+  const ms = lastMillis.toString(16).padStart(12, '0');
+  const seq = (sequence & 0xfff).toString(16).padStart(3, '0');
+  const rand = randomUUID().replace(/-/g, '');
+  const variant = ((parseInt(rand[0], 16) & 0x3) | 0x8).toString(16);
+  return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${seq}-${variant}${rand.slice(1, 4)}-${rand.slice(4, 16)}`;
+}
+
 export function checkSnapshot(snapshot: SnapshotInput): { id: string; takenAt: Date; kind: string; summaryText: string; bodyText: string } {
   const takenAt = checkDate('takenAt', snapshot?.takenAt);
   const kind = checkName('kind', snapshot.kind);
-  const id = snapshot.id === undefined ? randomUUID() : checkName('id', snapshot.id);
+  const id = snapshot.id === undefined ? timeOrderedId() : checkName('id', snapshot.id);
   const summaryText = documentText(snapshot.summary ?? {});
   const bodyText = documentText(snapshot.body ?? {});
   return { id, takenAt, kind, summaryText, bodyText };

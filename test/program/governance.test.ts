@@ -197,7 +197,8 @@ describe('governance rules and assignments', () => {
   it('shows the grace period on the secure score: higher while in grace, equal again after the due dates', async () => {
     const ctx = context({ PALISADE_NOW: T0 });
     try {
-      const session = await PostureSession.open(ctx, { at: T0 });
+      // an explicit (empty) score option: the plain score, without the stored grace periods
+      const session = await PostureSession.open(ctx, { at: T0, score: {} });
       const records = await allGovernanceAssignments(await ctx.store());
       const without = session.run.subscriptionScore(S1)!.score;
       const inGrace = withGracePeriod(session.run, gracePeriodCheck(records, new Date(T0))).subscriptionScore(S1)!.score;
@@ -206,6 +207,8 @@ describe('governance rules and assignments', () => {
       // the posture session takes the check too (what `palisade scan` / secure-score can pass)
       const viaSession = await PostureSession.open(ctx, { at: T0, score: { inGracePeriod: await loadGracePeriodCheck(await ctx.store(), new Date(T0)) } });
       expect(viaSession.run.subscriptionScore(S1)!.score).toEqual(inGrace);
+      // without a score option the session applies the grace periods the stored assignments hold (what every command sees)
+      expect((await PostureSession.open(ctx, { at: T0 })).run.subscriptionScore(S1)!.score).toEqual(inGrace);
       // between the two due dates only R2's items are still in grace; after both, the score is the plain one
       const between = withGracePeriod(session.run, gracePeriodCheck(records, new Date(T2))).subscriptionScore(S1)!.score;
       expect(between.current).toBeLessThanOrEqual(inGrace.current);
