@@ -23,6 +23,8 @@ import { findingsCommand } from './commands/findings.js';
 import { graphCommand } from './commands/graph.js';
 import { serveCommand } from './commands/serve.js';
 import { tokenCommand } from './commands/token.js';
+import { historyCommand } from './commands/history.js';
+import { driftCommand } from './commands/drift.js';
 import { detectCommand } from './commands/detect.js';
 import { verifyCommand } from './commands/verify.js';
 import { exportCommand, workspaceCommand } from './commands/workspace.js';
@@ -100,6 +102,8 @@ export function buildProgram(io: CliIO, contexts: CommandContext[]): Command {
   program.addCommand(graphCommand(run));
   program.addCommand(serveCommand(run));
   program.addCommand(tokenCommand(run));
+  program.addCommand(historyCommand(run));
+  program.addCommand(driftCommand(run));
   program.addCommand(detectCommand(run));
   program.addCommand(verifyCommand(run));
   program.addCommand(workspaceCommand(run));

@@ -13,3 +13,5 @@ export { summarizeInventory, renderInventory } from './inventory.js';
 export type { InventorySummary } from './inventory.js';
 export { generateSample, writeSampleTelemetry } from './sample/index.js';
 export type { SampleManifest, SampleTelemetrySummary, SampleTelemetryLabels, SampleAttackLabel } from './sample/index.js';
+export { writeSampleHistory, HISTORY_DIRECTORY, HISTORY_CHANGES_FILE, HISTORY_LABELS_FILE, MAX_HISTORY_DAYS, DRIFT_KINDS, HISTORY_CHANGE_KINDS } from './sample/index.js';
+export type { DenyCandidateRef, DriftKind, HistoryChange, HistoryChangeKind, InjectedDrift, SampleHistoryLabels, SampleHistorySummary } from './sample/index.js';

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { DIRECTORY_COLLECTION, FINDINGS_COLLECTION } from '../../service/index.js';
 import { AGENTLESS_MARKER, importFindings } from './findings.js';
 import { loadEstate, summarizeInventory, CONTAINER_TYPES } from '../../estate/index.js';
+import { readEstateHistory, storeEstateHistory, withoutHistoryFiles } from './history.js';
 import type { CommandContext } from '../context.js';
 import type { Store } from '../../store/index.js';
 
@@ -42,8 +43,10 @@ export function estateCommands(run: Run): Command {
 
 export async function importEstate(ctx: CommandContext, from: string[], mode: 'merge' | 'replace'): Promise<Record<string, unknown>> {
   const store = await ctx.store();
+  // The change log is read (and checked) first: a bad one stops the import before anything changes.
+  const history = await readEstateHistory(from);
   const progress = ctx.progress('Importing', ' bytes');
-  const load = loadEstate(from, { onProgress: (done, total) => progress.update(done, total) });
+  const load = loadEstate(await withoutHistoryFiles(from), { onProgress: (done, total) => progress.update(done, total) });
   try {
     const result = await store.importEstate(load.batches(), { mode, source: from.join(', '), bulk: true });
     ctx.logger.info(`imported ${result.total} rows in ${result.durationMs} ms`);
@@ -57,6 +60,8 @@ export async function importEstate(ctx: CommandContext, from: string[], mode: 'm
     };
     const side = await importSideInputs(ctx, from, mode);
     if (side) out.findings = side;
+    const stored = await storeEstateHistory(store, history, mode);
+    if (stored) out.history = stored;
     return out;
   } finally {
     progress.stop();

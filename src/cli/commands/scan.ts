@@ -7,7 +7,9 @@
 import { Command } from 'commander';
 import { postureSnapshotBody, postureSummary, type PostureSummary } from '../../posture/index.js';
 import type { CommandContext } from '../context.js';
-import { PostureSession } from '../../service/index.js';
+import { PostureSession, clockAt } from '../../service/index.js';
+import { HISTORY_SECTION, encodeHistorySection } from '../../program/index.js';
+import { estateView, historySectionOf, type EstateViewOptions } from './history.js';
 import type { Run } from '../run.js';
 import { exportScan, renderScanExport, type ScanExport } from './workspace.js';
 
@@ -16,25 +18,42 @@ export interface ScanOutput extends PostureSummary {
   durationsMs: Record<string, number>;
   /** Continuous export of the run (present when an automation is enabled or rows are pending). */
   export?: ScanExport;
+  /** Rows the change log put back to their value at the evaluation time (present when the estate's past was replayed). */
+  changesUndone?: number;
+}
+
+export interface RunScanOptions {
+  /** Evaluation time; with a change log in the store, the estate is the one at that time. */
+  at?: string;
+  /** A replay shares one change log and row cache across scans, and keeps inner progress bars off. */
+  view?: EstateViewOptions;
+  /** Continuous export of the run (default true; a replay of the past exports nothing). */
+  export?: boolean;
 }
 
 /** Runs the pipeline and saves the snapshot. */
-export async function runScan(ctx: CommandContext, options: { at?: string } = {}): Promise<ScanOutput> {
+export async function runScan(ctx: CommandContext, options: RunScanOptions = {}): Promise<ScanOutput> {
   const started = performance.now();
-  const session = await PostureSession.open(ctx, { at: options.at });
+  const at = clockAt(ctx, options.at).now();
+  const view = await estateView(ctx, at, options.view);
+  for (const w of view.warnings) ctx.logger.warning(w);
+  const session = await PostureSession.open(view.ctx, { at: at.toISOString() });
   const t = performance.now();
   const summary = postureSummary(session.run);
   const body = postureSnapshotBody(session.run);
   const durationsMs: Record<string, number> = { ...session.timings, ...session.run.timings, postureMs: Math.round(performance.now() - t) };
+  const history = await historySectionOf(view.ctx, session);
+  body[HISTORY_SECTION] = encodeHistorySection(history.section);
+  Object.assign(durationsMs, history.timings);
   const store = await ctx.store();
   const saving = performance.now();
   const info = await store.saveSnapshot({ takenAt: session.run.evaluatedAt, kind: 'posture', summary: { ...summary, durationsMs }, body });
   durationsMs.saveMs = Math.round(performance.now() - saving);
   const exporting = performance.now();
-  const exported = await exportScan(ctx, session);
+  const exported = options.export === false ? undefined : await exportScan(ctx, session);
   if (exported) durationsMs.exportMs = Math.round(performance.now() - exporting);
   durationsMs.totalMs = Math.round(performance.now() - started);
-  return { snapshotId: info.id, ...summary, durationsMs, ...(exported ? { export: exported } : {}) };
+  return { snapshotId: info.id, ...summary, durationsMs, ...(exported ? { export: exported } : {}), ...(view.overridden > 0 ? { changesUndone: view.overridden } : {}) };
 }
 
 function pct(x: number): string {
@@ -54,6 +73,7 @@ export function renderScan(r: ScanOutput): string {
   const lines: string[] = [];
   const s = r.secureScore;
   lines.push(`Posture scan, evaluated at ${r.evaluatedAt}`);
+  if (r.changesUndone) lines.push(`Estate as of that time: ${r.changesUndone.toLocaleString('en-US')} rows put back from the change log`);
   lines.push('');
   lines.push(`Secure score  ${pct(s.percentage)}   (${s.current.toFixed(2)} of ${s.max} points; weighted over ${num(s.assessedSubscriptions)} of ${num(s.subscriptions)} subscriptions, ${num(s.weight)} assessed resources)`);
   lines.push(`Assessments   ${num(r.assessments.total)}: ${num(r.assessments.healthy)} healthy, ${num(r.assessments.unhealthy)} unhealthy, ${num(r.assessments.notApplicable)} not applicable`);
@@ -93,7 +113,7 @@ export function wantsText(command: Command, ctx: CommandContext): boolean {
 export function scanCommand(run: Run): Command {
   return new Command('scan')
     .description('Run the posture pipeline on the estate in the store and save a posture snapshot: secure score, top controls at risk, recommendations by severity, compliance per standard.')
-    .option('--at <time>', 'Evaluation time (ISO date-time; default now or $PALISADE_NOW).')
+    .option('--at <time>', 'Evaluation time (ISO date-time; default now or $PALISADE_NOW). With a change log in the store, the estate as it was then.')
     .action(function (this: Command) {
       return run(this, async (ctx) => {
         const opts = this.opts<{ at?: string }>();

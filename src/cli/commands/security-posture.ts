@@ -50,6 +50,7 @@ import { exposureProvider } from '../../graph/index.js';
 import type { Run } from '../run.js';
 import { catalogDir } from './catalog.js';
 import { assertScope, emitList, postureScope, subscriptionsIn, type PostureScope } from './security-common.js';
+import { secureScoreHistoryCommand } from './history.js';
 
 function mgOption(cmd: Command, what: string): Command {
   return cmd.option('-m, --management-group <name>', `${what} of the subscriptions under this management group (instead of --subscription).`);
@@ -247,6 +248,8 @@ export function securityPostureCommands(run: Run): Command[] {
       ctx.emit(scoreAt(session, scope).score);
     });
   });
+
+  score.addCommand(secureScoreHistoryCommand(run));
 
   const controls = new Command('secure-score-controls').description('View the secure score controls.');
   mgOption(

@@ -57,6 +57,9 @@ export type { PlanName } from './constants.js';
 export { Rng, hashString } from './prng.js';
 export { writeSampleTelemetry, TELEMETRY_DIRECTORY } from './telemetry.js';
 export type { SampleTelemetryOptions, SampleTelemetrySummary, SampleTelemetryLabels, SampleAttackLabel } from './telemetry.js';
+export { writeSampleHistory, HISTORY_DIRECTORY, HISTORY_CHANGES_FILE, HISTORY_LABELS_FILE, MAX_HISTORY_DAYS } from './history.js';
+export { DRIFT_KINDS, HISTORY_CHANGE_KINDS } from './history-types.js';
+export type { DenyCandidateRef, DriftKind, HistoryChange, HistoryChangeKind, InjectedDrift, SampleHistoryLabels, SampleHistoryOptions, SampleHistorySummary } from './history-types.js';
 
 export const DEFAULT_SAMPLE_SUBSCRIPTIONS = 140;
 export const DEFAULT_SAMPLE_RESOURCES = 30_000;
