@@ -36,7 +36,7 @@ const EXTENSIONS = new Set(['.json', '.jsonl', '.ndjson']);
 /** Files a directory may hold that are not ARG rows (the sample generator's description of itself). */
 const IGNORED_FILES = new Set(['manifest.json']);
 /** Sub-directories of an estate directory that hold other inputs in their native formats (scanner results, telemetry). */
-export const SIDE_INPUT_DIRECTORIES: ReadonlySet<string> = new Set(['findings', 'telemetry']);
+export const SIDE_INPUT_DIRECTORIES: ReadonlySet<string> = new Set(['findings', 'telemetry', 'history']);
 
 /** Lists the input files of `paths` (files as given, directories recursively, sorted). */
 export async function listEstateFiles(paths: string[]): Promise<string[]> {

@@ -7,7 +7,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { PalisadeError } from '../../core/index.js';
-import { DAY_MS, DEFAULT_CONTROL_DROP, DEFAULT_SCORE_DROP, driftCheck, driftHistory, type Drift, type DriftWindow } from '../../program/index.js';
+import { DAY_MS, DEFAULT_CONTROL_DROP, DEFAULT_SCORE_DROP, driftCheck, driftHistory, exportDrifts, type Drift, type DriftWindow } from '../../program/index.js';
 import { resolveSubscription } from '../../service/index.js';
 import type { CommandContext } from '../context.js';
 import type { Run } from '../run.js';
@@ -60,6 +60,10 @@ async function finish(ctx: CommandContext, windows: DriftWindow[], opts: DriftOp
     const inSub = (id: string): boolean => id.toLowerCase().startsWith(`/subscriptions/${sub}`);
     drifts = drifts.filter((d) => d.subscriptionId?.toLowerCase() === sub || d.resources.some(inSub));
   }
+  // Drift alerts go to the continuous-export sinks (as Palisade.Drift.* alerts; the deliverer of `palisade serve` or
+  // `palisade export deliver` sends them). A drift is exported once: its id is the idempotency key.
+  const exported = await exportDrifts(await ctx.store(), drifts);
+  if (exported > 0) ctx.logger.info(`${exported} drift alert(s) enqueued for continuous export`);
   if (!ctx.options.query && (ctx.options.output === 'table' || ctx.options.output === 'tsv')) ctx.emit(drifts.map(tableRow));
   else ctx.emit(drifts);
   if (opts.failOnDrift && drifts.length > 0) {

@@ -37,7 +37,10 @@ export async function runScan(ctx: CommandContext, options: RunScanOptions = {})
   const at = clockAt(ctx, options.at).now();
   const view = await estateView(ctx, at, options.view);
   for (const w of view.warnings) ctx.logger.warning(w);
-  const session = await PostureSession.open(view.ctx, { at: at.toISOString() });
+  const opened = await PostureSession.open(view.ctx, { at: at.toISOString() });
+  // A live scan runs the governance engine (owners, due dates; grace periods score as healthy); a replay of the past
+  // leaves the assignments as they are.
+  const session = options.export === false ? opened : await opened.refreshGovernance();
   const t = performance.now();
   const summary = postureSummary(session.run);
   const body = postureSnapshotBody(session.run);

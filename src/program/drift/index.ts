@@ -9,3 +9,4 @@ export { denyCandidates, flipCommand } from './candidates.js';
 export type { CandidateInput, DenyCandidate, UnblockablePolicy } from './candidates.js';
 export { MAX_DRIFT_WINDOWS, driftCheck, driftHistory } from './windows.js';
 export type { DriftCheckOptions, DriftHistoryOptions, DriftWindow } from './windows.js';
+export { driftAlert, exportDrifts } from './export.js';
