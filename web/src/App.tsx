@@ -2,11 +2,14 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { getToken, invalidate, listSubscriptions, onUnauthorized, setToken, whoami } from './api';
 import { ErrorBox, Loading } from './components/Status';
 import { EpochContext, routeHref, useAsync, useRoute } from './hooks';
+import { Alerts } from './pages/Alerts';
 import { AttackPaths } from './pages/AttackPaths';
 import { Compliance } from './pages/Compliance';
 import { Controls } from './pages/Controls';
+import { Governance } from './pages/Governance';
 import { Inventory } from './pages/Inventory';
 import { Overview } from './pages/Overview';
+import { Program } from './pages/Program';
 import { Recommendations } from './pages/Recommendations';
 import { SignIn } from './pages/SignIn';
 import type { Subscription, WhoAmI } from './types';
@@ -25,7 +28,10 @@ const PAGES: Array<{ id: string; title: string; component: (p: PageProps) => Rea
   { id: 'controls', title: 'Secure score controls', component: Controls },
   { id: 'compliance', title: 'Regulatory compliance', component: Compliance },
   { id: 'attack-paths', title: 'Attack paths', component: AttackPaths },
+  { id: 'alerts', title: 'Security alerts', component: Alerts },
   { id: 'inventory', title: 'Inventory', component: Inventory },
+  { id: 'governance', title: 'Governance', component: Governance },
+  { id: 'program', title: 'Program', component: Program },
 ];
 
 const LAST_SUB = 'palisade.subscription';

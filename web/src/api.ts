@@ -5,6 +5,7 @@
  * (the header's refresh, or after a write such as an exemption).
  */
 import type {
+  AlertAction,
   ArmList,
   Assessment,
   AssessmentMetadata,
@@ -14,13 +15,18 @@ import type {
   ComplianceStandard,
   ExemptionRequest,
   GenericResource,
+  GovernanceOverview,
+  GovernanceRule,
+  GovernanceRuleProperties,
   PolicyExemption,
   Pricing,
   PriorityItem,
   ScorePoint,
   SecureScore,
+  SecurityAlert,
   SecureScoreControl,
   Subscription,
+  VerifyResult,
   WhoAmI,
 } from './types';
 
@@ -33,6 +39,8 @@ export const API_VERSIONS = {
   attackPaths: '2023-11-01-preview',
   resources: '2021-04-01',
   policyExemptions: '2022-07-01-preview',
+  alerts: '2022-01-01',
+  governanceRules: '2022-01-01-preview',
 } as const;
 
 /** The built-in MCSB assignment of the sample estate; used only when an assessment names no assignment. */
@@ -238,4 +246,42 @@ export async function createExemption(scope: string, name: string, properties: E
   const r = await send<PolicyExemption>('PUT', path, { properties });
   invalidate();
   return r;
+}
+
+// ------------------------------------------------------------------------------------------------- alerts
+
+export function listAlerts(subscriptionId: string): Promise<SecurityAlert[]> {
+  return getAll<SecurityAlert>(`${security(subscriptionId)}/alerts?api-version=${API_VERSIONS.alerts}`);
+}
+
+/**
+ * Changes an alert's status: `POST {alert id}/{activate|inProgress|resolve|dismiss}` (204). `alertId` is the id the
+ * list returned (`…/providers/Microsoft.Security/locations/{loc}/alerts/{name}`).
+ */
+export async function setAlertStatus(alertId: string, action: AlertAction): Promise<void> {
+  await send<void>('POST', `${alertId.replace(/\/+$/, '')}/${action}?api-version=${API_VERSIONS.alerts}`);
+  invalidate();
+}
+
+// ------------------------------------------------------------------------------------------------ governance
+
+/** Every governance rule of the estate and the subscription's assignments, with their status at `evaluatedAt`. */
+export function governanceOverview(subscriptionId: string): Promise<GovernanceOverview> {
+  return get<GovernanceOverview>(`/palisade/v1/governance/assignments?subscriptionId=${seg(subscriptionId)}`);
+}
+
+/** PUT a governance rule at a scope, then run it (`POST …/execute`, 202) so its assignments exist at once. */
+export async function createGovernanceRule(scope: string, name: string, properties: GovernanceRuleProperties): Promise<GovernanceRule> {
+  const base = `${scope.replace(/\/+$/, '')}/providers/Microsoft.Security/governanceRules/${seg(name)}`;
+  const rule = await send<GovernanceRule>('PUT', `${base}?api-version=${API_VERSIONS.governanceRules}`, { properties });
+  await send<void>('POST', `${base}/execute?api-version=${API_VERSIONS.governanceRules}`, {});
+  invalidate();
+  return rule;
+}
+
+// ---------------------------------------------------------------------------------------------------- program
+
+/** `palisade verify` over the API: the program's checks at the estate's top management group (takes seconds). */
+export function verifyProgram(): Promise<VerifyResult> {
+  return get<VerifyResult>('/palisade/v1/verify');
 }

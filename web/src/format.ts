@@ -51,3 +51,33 @@ export const RISK_LEVELS = ['Critical', 'High', 'Medium', 'Low'] as const;
 export function shortenIds(text: string): string {
   return text.replace(/\/(?:subscriptions|providers)\/[^\s'",;]+/gi, (id) => resourceName(id));
 }
+
+export const ALERT_SEVERITIES = ['High', 'Medium', 'Low', 'Informational'] as const;
+export const ALERT_SEVERITY_ORDER: Record<string, number> = { High: 4, Medium: 3, Low: 2, Informational: 1 };
+export const ALERT_STATUSES = ['Active', 'InProgress', 'Resolved', 'Dismissed'] as const;
+
+/** "InProgress" → "In progress", "OnTime" → "On time": a status code as words. */
+export function statusLabel(code: string): string {
+  const words = code.replace(/([a-z])([A-Z])/g, '$1 $2');
+  return words.charAt(0) + words.slice(1).toLowerCase();
+}
+
+/** A .NET TimeSpan ("30.00:00:00", "7.12:00:00", "12:00:00") as days and hours. */
+export function fmtTimeframe(span: string | undefined): string {
+  if (!span) return '–';
+  const m = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})$/.exec(span);
+  if (!m) return span;
+  const days = Number(m[1] ?? 0);
+  const hours = Number(m[2]);
+  const parts = [];
+  if (days) parts.push(`${days} day${days === 1 ? '' : 's'}`);
+  if (hours) parts.push(`${hours} hour${hours === 1 ? '' : 's'}`);
+  return parts.join(' ') || 'immediately';
+}
+
+/** A date-time as its date only ("2026-10-01"). */
+export function fmtDay(iso: string | null | undefined): string {
+  if (!iso) return '–';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toISOString().slice(0, 10);
+}

@@ -199,3 +199,109 @@ export interface ExemptionRequest {
 }
 
 export type PolicyExemption = ArmResource<ExemptionRequest & Record<string, unknown>>;
+
+// ------------------------------------------------------------------------------------------- alerts (2022-01-01)
+
+export type AlertSeverity = 'Informational' | 'Low' | 'Medium' | 'High';
+export type AlertStatus = 'Active' | 'InProgress' | 'Resolved' | 'Dismissed';
+
+/** An alert entity: `$id`, `type` and the type's own fields (resourceId, name, address, commandLine, …). */
+export type AlertEntity = { $id?: string; type: string } & Record<string, unknown>;
+
+export type SecurityAlert = ArmResource<{
+  alertType: string;
+  systemAlertId?: string;
+  alertDisplayName: string;
+  description: string;
+  severity: AlertSeverity | string;
+  status: AlertStatus | string;
+  intent?: string;
+  startTimeUtc: string;
+  endTimeUtc?: string;
+  timeGeneratedUtc?: string;
+  compromisedEntity?: string;
+  resourceIdentifiers?: Array<{ type: string; azureResourceId?: string; [k: string]: unknown }>;
+  remediationSteps?: string[];
+  entities?: AlertEntity[];
+  extendedProperties?: Record<string, string>;
+  productComponentName?: string;
+  productName?: string;
+  vendorName?: string;
+  techniques?: string[];
+  subTechniques?: string[];
+  isIncident?: boolean;
+}>;
+
+/** The alert actions (`POST {alert id}/{action}`) and the status each one sets. */
+export type AlertAction = 'activate' | 'inProgress' | 'resolve' | 'dismiss';
+
+// ---------------------------------------------------------------------------------------------------- governance
+
+export interface GovernanceCondition {
+  property: string;
+  value: string;
+  operator: string;
+}
+
+export interface GovernanceRuleProperties {
+  displayName: string;
+  description?: string;
+  rulePriority: number;
+  remediationTimeframe?: string;
+  isGracePeriod?: boolean;
+  isDisabled?: boolean;
+  ruleType?: string;
+  sourceResourceType?: string;
+  ownerSource: { type: 'Manually' | 'ByTag' | string; value: string };
+  conditionSets: Array<{ conditions: GovernanceCondition[] }>;
+  excludedScopes?: string[];
+}
+
+export type GovernanceRule = ArmResource<GovernanceRuleProperties>;
+
+export type GovernanceStatus = 'OnTime' | 'Overdue' | 'Completed' | 'Unassigned';
+
+/** An item of `GET /palisade/v1/governance/assignments` (the store's record with its status at `evaluatedAt`). */
+export interface GovernanceAssignmentItem {
+  id: string;
+  name: string;
+  assessmentKey: string;
+  resourceId: string;
+  subscriptionId: string;
+  recommendation: string;
+  severity: string;
+  owner?: string;
+  remediationDueDate: string;
+  isGracePeriod: boolean;
+  status: GovernanceStatus;
+  source: 'Rule' | 'Manual' | string;
+  ruleId?: string;
+  firstUnhealthyDate?: string;
+  completedDate?: string;
+  completionReason?: string;
+}
+
+export interface GovernanceOverview {
+  evaluatedAt: string;
+  rules: GovernanceRule[];
+  value: GovernanceAssignmentItem[];
+}
+
+// --------------------------------------------------------------------------------------------------------- verify
+
+export type CheckStatus = 'pass' | 'fail' | 'warn';
+
+export interface VerifyCheck {
+  id: string;
+  title: string;
+  status: CheckStatus;
+  summary: string;
+  evidence: Record<string, unknown>;
+  fix: string[];
+}
+
+export interface VerifyResult {
+  managementGroupId: string;
+  passed: boolean;
+  checks: VerifyCheck[];
+}

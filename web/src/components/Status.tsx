@@ -29,3 +29,9 @@ export function Async<T>({ state, what, children }: { state: { data: T | undefin
 export function Empty({ children }: { children: ReactNode }) {
   return <p className="empty">{children}</p>;
 }
+
+/** Under an error from a tenant-wide route: a 403 means the token's scope is not the tenant root. */
+export function TenantScopeHint({ error }: { error: Error | undefined }) {
+  if (!(error instanceof ApiError) || error.status !== 403) return null;
+  return <p className="help">This page reads the whole estate: it needs a token whose scope is the tenant root (<code>/</code>), for example <code>palisade token create --role Reader --scope /</code>.</p>;
+}

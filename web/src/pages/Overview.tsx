@@ -1,12 +1,13 @@
 import { useMemo } from 'react';
 import { getSecureScore, listAssessments, listAttackPaths, listPricings, listPriorities, listSecureScoreControls, scoreHistory } from '../api';
 import { Chart } from '../components/Chart';
+import { ScoreTrend } from '../components/ScoreTrend';
 import { Async, Empty } from '../components/Status';
 import type { ChartOption } from '../echarts';
 import { fmtInt, fmtPercent, fmtPoints, resourceName, RISK_LEVELS } from '../format';
 import { routeHref, useAsync } from '../hooks';
 import { buildRecommendations } from '../model';
-import type { AttackPath, Pricing, ScorePoint, SecureScore } from '../types';
+import type { AttackPath, Pricing, SecureScore } from '../types';
 import type { PageProps } from '../App';
 
 export function pricingTier(p: Pricing): string {
@@ -186,43 +187,6 @@ export function ScoreGauge({ score }: { score: SecureScore }) {
       </p>
     </div>
   );
-}
-
-/**
- * History values may be fractions (0..1, what the server records), percentages, or score objects: plot a percentage.
- * The scale is decided for the whole series, so a 0.5% point in a percentage series is not read as 50%.
- */
-function toPercents(points: ScorePoint[]): Array<readonly [string, number]> {
-  const nums = points.map((p) => (typeof p.score === 'number' ? p.score : undefined)).filter((v): v is number => v !== undefined);
-  const fractions = nums.every((v) => v <= 1);
-  const out: Array<readonly [string, number]> = [];
-  for (const p of points) {
-    const v = p.score;
-    let pct: number | undefined;
-    if (typeof v === 'number') pct = fractions ? v * 100 : v;
-    else if (v && typeof v === 'object') {
-      if (typeof v.percentage === 'number') pct = v.percentage * 100;
-      else if (typeof v.current === 'number' && typeof v.max === 'number' && v.max > 0) pct = (v.current / v.max) * 100;
-    }
-    if (pct !== undefined && Number.isFinite(pct)) out.push([p.at, pct] as const);
-  }
-  return out.sort((a, b) => a[0].localeCompare(b[0]));
-}
-
-function ScoreTrend({ points }: { points: ScorePoint[] }) {
-  const data = useMemo(() => toPercents(points), [points]);
-  const option = useMemo<ChartOption>(
-    () => ({
-      grid: { left: 44, right: 16, top: 16, bottom: 32 },
-      tooltip: { trigger: 'axis', valueFormatter: (v) => `${Number(v).toFixed(1)}%` },
-      xAxis: { type: 'time' },
-      yAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } },
-      series: [{ type: 'line', data: data.map((d) => [d[0], Math.round(d[1] * 10) / 10]), showSymbol: data.length < 40, lineStyle: { width: 2, color: '#1f5fbf' }, itemStyle: { color: '#1f5fbf' } }],
-    }),
-    [data],
-  );
-  if (!data.length) return <Empty>No history yet: the trend appears once scores have been recorded over time.</Empty>;
-  return <Chart option={option} label={`Secure score trend, ${data.length} points`} height={200} testId="score-trend" />;
 }
 
 function PlanCoverage({ pricings }: { pricings: Pricing[] }) {

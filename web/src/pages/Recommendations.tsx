@@ -6,6 +6,7 @@ import { Async, Empty } from '../components/Status';
 import { fmtInt, fmtPercent, fmtPoints, resourceGroupOf, resourceName, resourceTypeOf, SEVERITY_ORDER, shortenIds } from '../format';
 import { replaceParams, routeHref, sortBy, useAsync, useRouteSort } from '../hooks';
 import { assessedResourceId, buildRecommendations, type Recommendation } from '../model';
+import { SECURITY_WRITE_ROLES } from '../roles';
 import type { Assessment, SecureScore, WhoAmI } from '../types';
 import type { PageProps } from '../App';
 
@@ -13,7 +14,7 @@ const SORT_KEYS = ['name', 'severity', 'control', 'unhealthy', 'healthy', 'na', 
 type SortKey = (typeof SORT_KEYS)[number];
 
 /** Roles that may write policy exemptions (Microsoft.Authorization/policyExemptions/write). */
-export const EXEMPTION_ROLES = ['SecurityAdmin', 'Contributor', 'Owner'];
+export const EXEMPTION_ROLES = SECURITY_WRITE_ROLES;
 
 export function Recommendations({ subscription, who, params, refresh }: PageProps) {
   const sub = subscription.subscriptionId;
