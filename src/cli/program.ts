@@ -27,6 +27,7 @@ import { historyCommand } from './commands/history.js';
 import { driftCommand } from './commands/drift.js';
 import { detectCommand } from './commands/detect.js';
 import { verifyCommand } from './commands/verify.js';
+import { reviewCommand } from './commands/review.js';
 import { exportCommand, workspaceCommand } from './commands/workspace.js';
 
 const VERSION = '0.1.0';
@@ -106,6 +107,7 @@ export function buildProgram(io: CliIO, contexts: CommandContext[]): Command {
   program.addCommand(driftCommand(run));
   program.addCommand(detectCommand(run));
   program.addCommand(verifyCommand(run));
+  program.addCommand(reviewCommand(run));
   program.addCommand(workspaceCommand(run));
   program.addCommand(exportCommand(run));
   inheritSettings(program);

@@ -14,3 +14,4 @@ export * from './custom-assessments.js';
 export * from './agentless-scanning.js';
 export * from './protection.js';
 export * from './verify.js';
+export * from './review.js';
