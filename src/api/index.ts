@@ -273,6 +273,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     void reply.code(out.status);
     if (out.headers) void reply.headers(out.headers);
     if (out.body === undefined) return reply.send();
+    // a handler that sets its own content type (the review's HTML) sends its text as it is
+    if (typeof out.body === 'string' && out.headers?.['content-type']) return reply.send(out.body);
     return reply.type('application/json; charset=utf-8').send(JSON.stringify(out.body));
   }
 

@@ -6,6 +6,10 @@ import { randomUUID } from 'node:crypto';
 import {
   allGovernanceAssignments,
   deleteAutomation,
+  driftCheck,
+  parseDuration,
+  parseInstant,
+  reviewHtml,
   governanceStatus,
   deleteGovernanceAssignment,
   deleteGovernanceRule,
@@ -21,7 +25,8 @@ import {
   refreshGovernanceFromRun,
   validateAutomation,
 } from '../program/index.js';
-import { clockFrom, verifyEstate } from '../service/index.js';
+import { PalisadeError } from '../core/index.js';
+import { clockFrom, gatherReview, verifyEstate } from '../service/index.js';
 import { notFound } from './errors.js';
 import { ANY_SCOPE, SEC, SUB, SUB_SCOPE, isRecord, ok, paged, r, requireSub, scopeParam, type Route, type RouteContext } from './route-kit.js';
 
@@ -117,11 +122,33 @@ function governanceRoutes(): Route[] {
   ];
 }
 
+function numberParam(c: RouteContext, name: string): number | undefined {
+  const v = c.query.get(name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new PalisadeError('InvalidQueryParameterValue', `${name} must be a non-negative number ('${v}' given).`, { kind: 'argument', target: name });
+  return n;
+}
+
 /** Palisade extensions the dashboard's program pages read (tenant-root tokens: they span the estate). */
 function extensionRoutes(): Route[] {
   const ROOT = () => '/';
   return [
     r('GET', '/palisade/v1/verify', 'none', 'read', ROOT, async (c) => ok(await verifyEstate(c.estate.ctx, { managementGroup: c.query.get('managementGroup') }))),
+    // Drift over a window ending at the newest posture snapshot (or `at`): `since` like 7d, 12h, 2w.
+    r('GET', '/palisade/v1/drift', 'none', 'read', ROOT, async (c) => {
+      const since = parseDuration(c.query.get('since') ?? '7d', 'since');
+      const at = c.query.get('at');
+      const window = await driftCheck(c.estate.store, { sinceMs: since, at: at ? parseInstant(at, 'at') : undefined, scoreDrop: numberParam(c, 'scoreDrop'), controlDrop: numberParam(c, 'controlDrop') });
+      return ok(window);
+    }),
+    // The monthly review: `format=json` (default) the facts, `html` the self-contained report.
+    r('GET', '/palisade/v1/review', 'none', 'read', ROOT, async (c) => {
+      const month = c.query.get('month') ?? now(c).toISOString().slice(0, 7);
+      const facts = await gatherReview(c.estate.ctx, month, now(c));
+      if (c.query.get('format') === 'html') return { status: 200, body: reviewHtml(facts), headers: { 'content-type': 'text/html; charset=utf-8' } };
+      return ok(facts);
+    }),
     // Every governance assignment of the estate (ARM lists them per resource and recommendation only).
     r('GET', '/palisade/v1/governance/assignments', 'none', 'read', ROOT, async (c) => {
       const at = now(c);

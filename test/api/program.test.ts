@@ -47,3 +47,23 @@ describe('continuous export from the server', () => {
     expect(Number(recs[0].n)).toBeGreaterThan(0);
   });
 });
+
+describe('drift and review over the API', () => {
+  it('GET /palisade/v1/drift answers the window; /palisade/v1/review the facts and the HTML; a subscription token is refused', async () => {
+    // two scans a day apart give a window to compare
+    for (const at of ['2026-08-31T00:00:00Z', '2026-09-01T00:00:00Z']) expect((await runCli(['scan', '--store', store, '-o', 'none'], { PALISADE_NOW: at })).code).toBe(0);
+    const drift = await http(`${server.url}/palisade/v1/drift?since=1d`, { token });
+    expect(drift.status, JSON.stringify(drift.body)).toBe(200);
+    expect(drift.body).toMatchObject({ from: { takenAt: expect.any(String) }, to: { takenAt: expect.any(String) }, drifts: expect.any(Array) });
+    const facts = await http(`${server.url}/palisade/v1/review?month=2026-09`, { token });
+    expect(facts.status, JSON.stringify(facts.body)).toBe(200);
+    expect(facts.body).toMatchObject({ month: '2026-09', previousMonth: '2026-08', score: { current: expect.any(Number), previous: expect.any(Number) } });
+    const res = await fetch(`${server.url}/palisade/v1/review?month=2026-09&format=html`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await res.text()).toContain('Posture review 2026-09');
+    const bad = await http(`${server.url}/palisade/v1/drift?since=soon`, { token });
+    expect(bad.status).toBe(400);
+    const subToken = server.createToken({ role: 'Owner', scope: `/subscriptions/${sub}` });
+    expect((await http(`${server.url}/palisade/v1/review?month=2026-09`, { token: subToken })).status).toBe(403);
+  });
+});
