@@ -72,7 +72,11 @@ describe.skipIf(!AZ)('the article’s az rest commands against palisade serve', 
   }, 180_000);
 
   it('pricings: PUT CloudPosture Standard, then the article’s Standard-plans query (section 1 and Verify)', async () => {
-    await rest('put', `/subscriptions/${sub}/providers/Microsoft.Security/pricings/CloudPosture?api-version=2024-01-01`, 'properties.pricingTier', 'json', JSON.stringify({ properties: { pricingTier: 'Standard' } }));
+    const put = JSON.parse(
+      await rest('put', `/subscriptions/${sub}/providers/Microsoft.Security/pricings/CloudPosture?api-version=2024-01-01`, 'properties', 'json', JSON.stringify({ properties: { pricingTier: 'Standard', extensions: [{ name: 'AgentlessVmScanning', isEnabled: 'True' }, { name: 'SensitiveDataDiscovery', isEnabled: 'True' }] } })),
+    );
+    expect(put.pricingTier).toBe('Standard');
+    expect(put.extensions.filter((e: any) => e.isEnabled === 'True').map((e: any) => e.name)).toEqual(expect.arrayContaining(['AgentlessVmScanning', 'SensitiveDataDiscovery']));
     const standard = (await rest('get', `/subscriptions/${sub}/providers/Microsoft.Security/pricings?api-version=2024-01-01`, "value[?properties.pricingTier=='Standard'].name", 'tsv')).trim().split('\n');
     expect(standard).toContain('CloudPosture');
     const cli = await cliJson(store, 'security', 'pricing', 'list', '--subscription', sub);

@@ -82,6 +82,14 @@ describe('@azure/arm-security 5.0.0', () => {
     expect(got.metadata?.displayName).toBeDefined();
   });
 
+  it('assessmentsMetadata.list equals the CLI', async () => {
+    const c = client();
+    const all = await collect(c.assessmentsMetadata.list());
+    const cli = await cliJson(store, 'security', 'assessment-metadata', 'list');
+    expect(all.map((m) => m.name)).toEqual(cli.value.map((m: any) => m.name));
+    expect(all[0]).toMatchObject({ assessmentType: 'BuiltIn', severity: cli.value[0].properties.severity });
+  });
+
   it('assessmentsMetadata.createInSubscription / getInSubscription; assessments.createOrUpdate / list / get / delete (customer-managed)', async () => {
     const c = client();
     const key = '5b4e3c2d-1a0f-4e9d-8c7b-6a5f4e3d2c1b';
@@ -165,6 +173,15 @@ describe('@azure/arm-policy 7.0.1 on Node 20', () => {
     expect(await cliJson(store, 'policy', 'assignment', 'show', '-n', 'sdk-assignment', '--scope', scope)).toMatchObject({ resourceSelectors: [{ name: 'east-only', selectors: [{ kind: 'resourceLocation', in: ['eastus'] }] }] });
     await c.policyAssignments.delete(scope, 'sdk-assignment');
     await expect(c.policyAssignments.get(scope, 'sdk-assignment')).rejects.toMatchObject({ statusCode: 404, code: 'PolicyAssignmentNotFound' });
+    // listForResourceGroup: an assignment at a resource group, listed with those inherited from above
+    const rg = (await cliJson<any[]>(store, 'resource', 'list', '--subscription', sub, '--query', '[0].resourceGroup'));
+    const rgScope = `${scope}/resourceGroups/${rg}`;
+    await c.policyAssignments.create(rgScope, 'sdk-rg-assignment', { policyDefinitionId: '/providers/Microsoft.Authorization/policyDefinitions/4fa4b6c0-31ca-4c0d-b10d-24b96f62a751', enforcementMode: 'DoNotEnforce' } as any);
+    const inRg = await collect(c.policyAssignments.listForResourceGroup(String(rg)) as AsyncIterable<any>);
+    const cliRg = await cliJson<any[]>(store, 'policy', 'assignment', 'list', '--scope', rgScope, '--disable-scope-strict-match');
+    expect(inRg.map((a) => a.id).sort()).toEqual(cliRg.map((a) => a.id).sort());
+    expect(inRg.some((a) => a.name === 'sdk-rg-assignment')).toBe(true);
+    await c.policyAssignments.delete(rgScope, 'sdk-rg-assignment');
   });
 
   it('policyDefinitions createOrUpdate (201) / get / list / listBuiltIn / delete; policySetDefinitions createOrUpdate / get / list', async () => {
