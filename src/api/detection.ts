@@ -70,7 +70,9 @@ export class ServerDetection {
       for (const e of result.events) {
         events++;
         for (const c of engine.process(e)) {
-          changed.set(c.alert.name, c.alert);
+          // an alert absorbed by a stronger one (superseded) is not exported on its own
+          if (c.kind === 'superseded') changed.delete(c.alert.name);
+          else changed.set(c.alert.name, c.alert);
           if (c.kind === 'created') created.push(c.alert.name);
           else if (c.kind === 'merged') merged.push(c.alert.name);
         }

@@ -97,8 +97,8 @@ export const WORKSPACE_TABLES: readonly WorkspaceTable[] = [
       CompromisedEntity:string ConfidenceLevel:string ConfidenceScore:real Description:string DisplayName:string
       EndTime:datetime Entities:string ExtendedLinks:string ExtendedProperties:string _IsBillable:string
       IsIncident:bool ProcessingEndTime:datetime ProductComponentName:string ProductName:string ProviderName:string
-      RemediationSteps:string ResourceId:string SourceComputerId:string StartTime:datetime Status:string
-      SubTechniques:string SystemAlertId:string Tactics:string Techniques:string TimeGenerated:datetime Type:string
+      RemediationSteps:string ResourceId:string SourceComputerId:string SourceSystem:string StartTime:datetime Status:string
+      SubTechniques:string SystemAlertId:string Tactics:string Techniques:string TenantId:string TimeGenerated:datetime Type:string
       VendorName:string VendorOriginalId:string WorkspaceResourceGroup:string WorkspaceSubscriptionId:string`),
   },
   {

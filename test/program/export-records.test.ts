@@ -57,7 +57,7 @@ const DOCUMENTED: Record<string, string> = {
   SecurityRegulatoryCompliance:
     'AssessedResourceId _BilledSize ComplianceControl ComplianceStandard FailedResources _IsBillable IsSnapshot PassedResources Properties RecommendationId RecommendationLink RecommendationName RegulatoryComplianceSubscriptionId _ResourceId ResourceProviderType SkippedResources SourceSystem State _SubscriptionId TenantId TimeGenerated Type',
   SecurityAlert:
-    'AlertLink AlertName AlertSeverity AlertType _BilledSize CompromisedEntity ConfidenceLevel ConfidenceScore Description DisplayName EndTime Entities ExtendedLinks ExtendedProperties _IsBillable IsIncident ProcessingEndTime ProductComponentName ProductName ProviderName RemediationSteps ResourceId SourceComputerId StartTime Status SubTechniques SystemAlertId Tactics Techniques TimeGenerated Type VendorName VendorOriginalId WorkspaceResourceGroup WorkspaceSubscriptionId',
+    'AlertLink AlertName AlertSeverity AlertType _BilledSize CompromisedEntity ConfidenceLevel ConfidenceScore Description DisplayName EndTime Entities ExtendedLinks ExtendedProperties _IsBillable IsIncident ProcessingEndTime ProductComponentName ProductName ProviderName RemediationSteps ResourceId SourceComputerId SourceSystem StartTime Status SubTechniques SystemAlertId Tactics Techniques TenantId TimeGenerated Type VendorName VendorOriginalId WorkspaceResourceGroup WorkspaceSubscriptionId',
   SecurityAttackPathData:
     'AdditionalRemediationSteps Assessments AttackPathId AttackStory _BilledSize Description DisplayName EntrypointId _IsBillable Mitre Path PotentialImpact _ResourceId RiskFactors RiskLevel SourceSystem _SubscriptionId TargetId TenantId TimeGenerated Type',
 };

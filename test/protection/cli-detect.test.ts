@@ -36,6 +36,19 @@ beforeAll(async () => {
   const imported = await runCli(['estate', 'import', '--from', join(dir, 'sample'), '--store', db, '-o', 'none']);
   expect(imported.code, imported.stderr).toBe(0);
   labels = JSON.parse(readFileSync(join(dir, 'sample', 'telemetry', 'labels.json'), 'utf8'));
+  // continuous export of alerts to a workspace, over every subscription of the sample
+  const subs = (JSON.parse(readFileSync(join(dir, 'sample', 'manifest.json'), 'utf8')).subscriptions as Array<{ subscriptionId: string }>).map((x) => x.subscriptionId);
+  // (an automation covers its own subscription: one per subscription, all into one workspace)
+  for (const sub of subs) {
+    const automation = await runCli([
+      'security', 'automation', 'create', '--name', 'alerts-to-workspace', '--resource-group', 'security-ops', '--location', 'eastus', '--subscription', sub,
+      '--scopes', JSON.stringify([{ scopePath: `/subscriptions/${sub}` }]),
+      '--sources', '[{"eventSource":"Alerts"}]',
+      '--actions', JSON.stringify([{ actionType: 'Workspace', workspaceResourceId: `/subscriptions/${subs[0]}/resourceGroups/security-ops/providers/Microsoft.OperationalInsights/workspaces/soc` }]),
+      '--store', db, '-o', 'none',
+    ]);
+    expect(automation.code, automation.stderr).toBe(0);
+  }
   const detect = await runCli(['detect', '--from', join(dir, 'sample', 'telemetry'), '--store', db]);
   expect(detect.code, detect.stderr).toBe(0);
   summary = JSON.parse(detect.stdout);
@@ -82,6 +95,16 @@ describe('palisade detect over the labelled sample telemetry', () => {
     const expected: Record<string, number> = {};
     for (const a of labels.attacks.filter((x) => x.expectAlert)) expected[a.alertType] = (expected[a.alertType] ?? 0) + 1;
     expect(byType).toEqual(expected);
+  });
+});
+
+describe('alerts to continuous export', () => {
+  it('every alert the run raised reaches the workspace SecurityAlert table once', async () => {
+    expect(summary.exportedAlertRows).toBe(alerts.length);
+    const deliver = await runCli(['export', 'deliver', '--until-empty', '--store', db, '-o', 'none']);
+    expect(deliver.code, deliver.stderr).toBe(0);
+    const rows = JSON.parse((await runCli(['workspace', 'query', 'SELECT SystemAlertId, AlertType FROM SecurityAlert', '--store', db, '-o', 'json'])).stdout) as Array<{ SystemAlertId: string; AlertType: string }>;
+    expect(rows.map((r) => r.SystemAlertId).sort()).toEqual(alerts.map((a) => a.name).sort());
   });
 });
 

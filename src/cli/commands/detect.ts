@@ -7,8 +7,8 @@
  */
 import { Command, Option } from 'commander';
 import { PalisadeError } from '../../core/index.js';
-import { TELEMETRY_SOURCES, readTelemetry, type EngineStats, type RejectedRecord, type TelemetrySource } from '../../protection/index.js';
-import { openDetectionEngine } from '../../service/index.js';
+import { TELEMETRY_SOURCES, readTelemetry, type EngineStats, type RejectedRecord, type SecurityAlertRecord, type TelemetrySource } from '../../protection/index.js';
+import { exportAlerts, openDetectionEngine } from '../../service/index.js';
 import { positiveInt } from '../arguments.js';
 import type { CommandContext } from '../context.js';
 import type { Run } from '../run.js';
@@ -49,12 +49,13 @@ export async function runDetection(ctx: CommandContext, opts: DetectOptions) {
   const { engine, catalog, warnings } = await openDetectionEngine(ctx, { config: opts.config, sigma: opts.sigma, strict: opts.strict, allPlans: opts.allPlans, checkpointEvery: opts.checkpointEvery });
   for (const w of warnings) ctx.logger.warning(w);
   const rejected: RejectedRecord[] = [];
+  const changed = new Map<string, SecurityAlertRecord>();
   const totals = { files: 0, records: 0, skipped: 0, rejected: 0, rejectedByCode: {} as Record<string, number>, eventsBySource: {} as Record<string, number> };
   const progress = counter(ctx);
   try {
     for (const path of opts.from) {
       const stream = readTelemetry(path, { format: opts.format, resourceId: opts.resourceId, year: opts.year, keepRejected: MAX_REJECTED_SHOWN });
-      await engine.ingest(stream, { onProgress: (s) => progress.update(s), progressEvery: 25_000 });
+      await engine.ingest(stream, { onProgress: (s) => progress.update(s), progressEvery: 25_000, onChange: (c) => (c.kind === 'superseded' ? changed.delete(c.alert.name) : changed.set(c.alert.name, c.alert)) });
       totals.files += stream.stats.files;
       totals.records += stream.stats.records;
       totals.skipped += stream.stats.skipped;
@@ -68,6 +69,8 @@ export async function runDetection(ctx: CommandContext, opts: DetectOptions) {
     await engine.close();
   }
   const stats = engine.stats;
+  // the alerts this run created or changed go to continuous export (source Alerts)
+  const exported = await exportAlerts(await ctx.store(), [...changed.values()]);
   if (totals.rejected > 0) ctx.logger.warning(`${totals.rejected} record(s) could not be read and were skipped (see rejectedRecords).`);
   const seconds = (Date.now() - started) / 1000;
   return {
@@ -86,6 +89,7 @@ export async function runDetection(ctx: CommandContext, opts: DetectOptions) {
       superseded: stats.alertsSuperseded,
       byType: Object.fromEntries(Object.entries(stats.byAlertType).filter(([, n]) => n > 0).sort(([a], [b]) => (a < b ? -1 : 1))),
     },
+    exportedAlertRows: exported,
     detections: catalog.definitions.length,
     ruleErrors: catalog.errors.length,
     watermark: stats.watermark === null ? null : new Date(stats.watermark).toISOString(),

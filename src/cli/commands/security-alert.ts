@@ -7,7 +7,7 @@
 import { Command, Option } from 'commander';
 import { PalisadeError } from '../../core/index.js';
 import { ALERT_SEVERITIES, ALERT_STATUSES, getAlert, listAlerts, parseAlertStatus, toArmAlert, updateAlertStatus, type AlertFilter, type SecurityAlertRecord } from '../../protection/index.js';
-import { resolveSubscription } from '../../service/index.js';
+import { resolveSubscription, exportAlerts } from '../../service/index.js';
 import type { CommandContext } from '../context.js';
 import type { Run } from '../run.js';
 import { emitList } from './security-common.js';
@@ -84,7 +84,9 @@ export function securityAlertCommand(run: Run): Command {
         const status = parseAlertStatus(opts.status);
         await findAlert(ctx, opts.name, opts.location);
         const now = ctx.io.env.PALISADE_NOW ? new Date(ctx.io.env.PALISADE_NOW) : new Date();
-        ctx.emit(toArmAlert(await updateAlertStatus(await ctx.store(), opts.name, status, { now, by: 'cli' })));
+        const updated = await updateAlertStatus(await ctx.store(), opts.name, status, { now, by: 'cli' });
+        await exportAlerts(await ctx.store(), [updated], now);
+        ctx.emit(toArmAlert(updated));
       });
     });
 
