@@ -1,7 +1,7 @@
 /**
  * Gathers the monthly posture review (program `ReviewFacts`) from the store: the secure-score series of the month and
  * the one before (posture snapshots, as `security secure-score history` reads them), the attack paths that opened and
- * closed between the last snapshots of the two months, the governance SLA breaches by owner at the month's end, the
+ * closed between the last snapshots of the two months (the month's first snapshot when history starts inside it), the governance SLA breaches by owner at the month's end, the
  * new Deny candidates (drift of audit-mode assignments over the month) with one proposed exemption per resource group,
  * and the compliance controls whose state got worse.
  */
@@ -147,7 +147,10 @@ export async function gatherReview(ctx: ServiceContext, month: string, now = new
   }
   const inMonth = series.filter((p) => Date.parse(p.at) >= start.getTime());
   const beforeMonth = series.filter((p) => Date.parse(p.at) < start.getTime());
-  const [startSnap, endSnap] = [await lastSnapshotBefore(store, start), await lastSnapshotBefore(store, end)];
+  // The baseline: the last snapshot before the month, else (history starting inside the month) its first one.
+  const firstInMonth = inMonth.length > 0 ? new Date(inMonth[0].at) : undefined;
+  const baselineAt = beforeMonth.length > 0 || !firstInMonth ? start : new Date(firstInMonth.getTime() + 1);
+  const [startSnap, endSnap] = [await lastSnapshotBefore(store, baselineAt), await lastSnapshotBefore(store, end)];
   const governanceAt = new Date(Math.min(end.getTime() - 1, now.getTime()));
   return {
     month,
@@ -161,7 +164,7 @@ export async function gatherReview(ctx: ServiceContext, month: string, now = new
     },
     attackPaths: attackPathChanges(startSnap, endSnap),
     governance: await breaches(store, governanceAt),
-    denyCandidates: await denyCandidates(store, start, end),
+    denyCandidates: await denyCandidates(store, beforeMonth.length > 0 || !firstInMonth ? start : firstInMonth, end),
     complianceRegressions: complianceRegressions(startSnap, endSnap),
   };
 }

@@ -282,15 +282,6 @@ export function runStoreSuite(name: string, options: SuiteOptions): void {
       expect(await store.listDocuments('nothing')).toEqual([]);
     });
 
-    it('lists snapshots taken at the same time newest first (ids sort in creation order)', async () => {
-      const at = new Date('2024-06-01T00:00:00.000Z');
-      const saved = [];
-      for (let n = 0; n < 5; n++) saved.push(await store.saveSnapshot({ takenAt: at, kind: 'tie', summary: { n }, body: {} }));
-      const listed = await store.listSnapshots({ kind: 'tie' });
-      expect(listed.map((x) => x.summary.n)).toEqual([4, 3, 2, 1, 0]);
-      expect(saved.map((x) => x.id)).toEqual([...saved.map((x) => x.id)].sort());
-    });
-
     it('snapshots: newest first, kind and time filters, body only from getSnapshot', async () => {
       const t = (iso: string): Date => new Date(iso);
       const a = await store.saveSnapshot({ takenAt: t('2025-01-01T00:00:00.000Z'), kind: 'posture', summary: { score: 40 }, body: { controls: [1] } });
@@ -314,6 +305,15 @@ export function runStoreSuite(name: string, options: SuiteOptions): void {
       await expect(store.saveSnapshot({ id: 'snap-b', takenAt: new Date(), kind: 'x', summary: {}, body: {} })).rejects.toMatchObject({
         code: 'StoreSnapshotExists',
       });
+    });
+
+    it('lists snapshots taken at the same time newest first (ids sort in creation order)', async () => {
+      const at = new Date('2024-06-01T00:00:00.000Z');
+      const saved = [];
+      for (let n = 0; n < 5; n++) saved.push(await store.saveSnapshot({ takenAt: at, kind: 'tie', summary: { n }, body: {} }));
+      const listed = await store.listSnapshots({ kind: 'tie' });
+      expect(listed.map((x) => x.summary.n)).toEqual([4, 3, 2, 1, 0]);
+      expect(saved.map((x) => x.id)).toEqual([...saved.map((x) => x.id)].sort());
     });
 
     it('rejects a bad import mode with a coded error', async () => {

@@ -6,11 +6,13 @@ import { Alerts } from './pages/Alerts';
 import { AttackPaths } from './pages/AttackPaths';
 import { Compliance } from './pages/Compliance';
 import { Controls } from './pages/Controls';
+import { Drift } from './pages/Drift';
 import { Governance } from './pages/Governance';
 import { Inventory } from './pages/Inventory';
 import { Overview } from './pages/Overview';
 import { Program } from './pages/Program';
 import { Recommendations } from './pages/Recommendations';
+import { Review } from './pages/Review';
 import { SignIn } from './pages/SignIn';
 import type { Subscription, WhoAmI } from './types';
 
@@ -32,6 +34,8 @@ const PAGES: Array<{ id: string; title: string; component: (p: PageProps) => Rea
   { id: 'inventory', title: 'Inventory', component: Inventory },
   { id: 'governance', title: 'Governance', component: Governance },
   { id: 'program', title: 'Program', component: Program },
+  { id: 'drift', title: 'Drift', component: Drift },
+  { id: 'review', title: 'Monthly review', component: Review },
 ];
 
 const LAST_SUB = 'palisade.subscription';

@@ -10,6 +10,7 @@ import type {
   Assessment,
   AssessmentMetadata,
   AttackPath,
+  DriftWindow,
   ComplianceAssessment,
   ComplianceControl,
   ComplianceStandard,
@@ -21,6 +22,7 @@ import type {
   PolicyExemption,
   Pricing,
   PriorityItem,
+  ReviewFacts,
   ScorePoint,
   SecureScore,
   SecurityAlert,
@@ -52,6 +54,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** What the error is about, when the server says (`error.target`: a parameter, a month). */
+    readonly target?: string,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -123,8 +127,8 @@ async function send<T>(method: string, path: string, body?: unknown, bearer: str
     }
   }
   if (!res.ok) {
-    const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-    const e = new ApiError(res.status, err?.code ?? `Http${res.status}`, err?.message ?? (res.statusText || `HTTP ${res.status}`));
+    const err = (json as { error?: { code?: string; message?: string; target?: string } } | undefined)?.error;
+    const e = new ApiError(res.status, err?.code ?? `Http${res.status}`, err?.message ?? (res.statusText || `HTTP ${res.status}`), err?.target);
     if (res.status === 401 && bearer === token && token) for (const l of unauthorizedListeners) l();
     throw e;
   }
@@ -284,4 +288,42 @@ export async function createGovernanceRule(scope: string, name: string, properti
 /** `palisade verify` over the API: the program's checks at the estate's top management group (takes seconds). */
 export function verifyProgram(): Promise<VerifyResult> {
   return get<VerifyResult>('/palisade/v1/verify');
+}
+
+/** Drift over a window ending at the newest posture snapshot: `since` like 1d, 7d, 30d (tenant-root tokens). */
+export function driftWindow(since: string): Promise<DriftWindow> {
+  return get<DriftWindow>(`/palisade/v1/drift?since=${seg(since)}`);
+}
+
+/** The monthly review's facts; without a month, the server's current month (tenant-root tokens). */
+export function reviewFacts(month?: string): Promise<ReviewFacts> {
+  return get<ReviewFacts>(`/palisade/v1/review${month ? `?month=${seg(month)}` : ''}`);
+}
+
+/**
+ * The monthly review as the server's self-contained HTML report (`format=html`), fetched with the bearer token (a
+ * link cannot carry it, and the token must not go into an address). Not cached: each call is a fresh report.
+ */
+export async function reviewReportHtml(month: string): Promise<string> {
+  const path = `/palisade/v1/review?month=${seg(month)}&format=html`;
+  const headers: Record<string, string> = { Accept: 'text/html' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let res: Response;
+  try {
+    res = await fetch(path, { headers });
+  } catch (error) {
+    throw new ApiError(0, 'NetworkError', `The Palisade server could not be reached (${(error as Error).message}).`);
+  }
+  const text = await res.text();
+  if (!res.ok) {
+    let err: { code?: string; message?: string; target?: string } | undefined;
+    try {
+      err = (JSON.parse(text) as { error?: typeof err }).error;
+    } catch {
+      /* not JSON */
+    }
+    if (res.status === 401 && token) for (const l of unauthorizedListeners) l();
+    throw new ApiError(res.status, err?.code ?? `Http${res.status}`, err?.message ?? (res.statusText || `HTTP ${res.status}`), err?.target);
+  }
+  return text;
 }

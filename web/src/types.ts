@@ -305,3 +305,113 @@ export interface VerifyResult {
   passed: boolean;
   checks: VerifyCheck[];
 }
+
+// ------------------------------------------------------------------------------------------------------------ drift
+
+export const DRIFT_KINDS = ['SecureScoreDrop', 'ControlHealthDrop', 'AttackPathOpened', 'AuditModeNonCompliance', 'UnprotectedSubscription'] as const;
+export type DriftKind = (typeof DRIFT_KINDS)[number];
+
+/** The assignment that would have blocked a drift's resources had it denied (`src/program/drift/candidates.ts`). */
+export interface DenyCandidate {
+  assignmentId: string;
+  assignmentName: string;
+  assignmentDisplayName: string;
+  policyDefinitionId: string;
+  policyDefinitionReferenceId?: string;
+  via: 'parameter' | 'enforcementMode';
+  parameter?: string;
+  currentEffect: string;
+  resources: number;
+  whatIfCommand: string;
+  command: string;
+}
+
+export interface UnblockablePolicy {
+  policyDefinitionId: string;
+  reason: string;
+}
+
+export interface DriftChange {
+  at: string;
+  kind: string;
+  table: string;
+  id: string;
+}
+
+/** One drift of `GET /palisade/v1/drift` (`src/program/drift/detect.ts`). */
+export interface Drift {
+  id: string;
+  kind: DriftKind;
+  subject: string;
+  subjectDisplayName: string;
+  subscriptionId: string | null;
+  from: string;
+  to: string;
+  fromSnapshotId?: string;
+  toSnapshotId?: string;
+  before: number;
+  after: number;
+  unit: 'percent' | 'paths' | 'resources' | 'plans';
+  summary: string;
+  resources: string[];
+  changes: DriftChange[];
+  changesTruncated?: number;
+  denyCandidate: DenyCandidate | null;
+  denyCandidates: DenyCandidate[];
+  unblockable?: UnblockablePolicy[];
+  note?: string;
+}
+
+export interface DriftSnapshotRef {
+  snapshotId: string;
+  takenAt: string;
+}
+
+export interface DriftWindow {
+  from: DriftSnapshotRef | null;
+  to: DriftSnapshotRef | null;
+  drifts: Drift[];
+  warnings: string[];
+}
+
+// ----------------------------------------------------------------------------------------------------------- review
+
+export interface ReviewPath {
+  id: string;
+  displayName: string;
+  riskLevel: string;
+}
+
+export interface ReviewBreach {
+  owner: string;
+  overdue: number;
+  items: Array<{ recommendation: string; resourceId: string; dueDate: string }>;
+}
+
+export interface ReviewDenyCandidate {
+  policyAssignmentId: string;
+  policyAssignmentName: string;
+  policyDefinitionId: string;
+  resources: number;
+  proposedExemptions: Array<{ scope: string; resources: number; command: string }>;
+}
+
+export interface ReviewRegression {
+  standard: string;
+  control: string;
+  from: string;
+  to: string;
+}
+
+/** `GET /palisade/v1/review?month=YYYY-MM` (`src/program/review/report.ts`). Percentages are fractions (0..1). */
+export interface ReviewFacts {
+  month: string;
+  previousMonth: string;
+  scope: string;
+  generatedAt: string;
+  score: { current?: number; previous?: number; series: Array<{ at: string; percentage: number }> };
+  attackPaths: { opened: ReviewPath[]; closed: ReviewPath[]; openAtEnd: number };
+  governance: { breaches: ReviewBreach[]; overdueTotal: number };
+  denyCandidates: ReviewDenyCandidate[];
+  complianceRegressions: ReviewRegression[];
+}
