@@ -37,7 +37,7 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 const pct = (f: number) => Math.round(f * 10_000) / 100;
 
 if (!executablePath) console.log('SKIP drift and review page tests: no /usr/bin/chromium (apt-get install chromium, or set PALISADE_CHROMIUM)');
-describe.skipIf(!executablePath)('drift and review pages in Chromium', () => {
+describe.skipIf(!executablePath)('drift and review pages in Chromium', { timeout: 300_000 }, () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'palisade-web-drift-'));
     const store = join(dir, 'p.db');
@@ -95,7 +95,7 @@ describe.skipIf(!executablePath)('drift and review pages in Chromium', () => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
     await open(`drift?sub=${sub}`);
     // the default window is 7 days; the 1-day one has no drift here
-    await page.locator('[data-testid="drift-window"][data-since="7d"]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="drift-window"][data-since="7d"]').waitFor({ timeout: 150_000 });
     const week = await api.get('/palisade/v1/drift?since=7d');
     expect(await num('drift-total')).toBe(week.drifts.length);
     // a new window shows its loading state, not the previous window's drifts (the answer held back 1.5 s to see it)
@@ -106,7 +106,7 @@ describe.skipIf(!executablePath)('drift and review pages in Chromium', () => {
       await page.getByRole('button', { name: '1d', exact: true }).click();
       await page.getByRole('status').filter({ hasText: 'Loading the drift of the last 1d' }).waitFor({ timeout: 10_000 });
       expect(await page.getByTestId('drift-window').count()).toBe(0);
-      await page.locator('[data-testid="drift-window"][data-since="1d"]').waitFor({ timeout: 60_000 });
+      await page.locator('[data-testid="drift-window"][data-since="1d"]').waitFor({ timeout: 150_000 });
     } finally {
       await held;
       await page.unroute(hold);
@@ -116,7 +116,7 @@ describe.skipIf(!executablePath)('drift and review pages in Chromium', () => {
 
     await page.getByRole('button', { name: '30d', exact: true }).click();
     expect(await page.getByRole('button', { name: '30d', exact: true }).getAttribute('aria-pressed')).toBe('true');
-    await page.locator('[data-testid="drift-window"][data-since="30d"]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="drift-window"][data-since="30d"]').waitFor({ timeout: 150_000 });
     expect(page.url()).toContain('since=30d');
     const w = await api.get('/palisade/v1/drift?since=30d');
     expect(w.from && w.to, 'two snapshots 30 days apart').toBeTruthy();
@@ -170,12 +170,12 @@ describe.skipIf(!executablePath)('drift and review pages in Chromium', () => {
   it(`Review: the default month is the server's; ${MONTH}'s agenda equals the API`, async () => {
     await open(`review?sub=${sub}`);
     const current = await api.get('/palisade/v1/review');
-    await page.locator(`[data-testid="review"][data-month="${current.month}"]`).waitFor({ timeout: 60_000 });
+    await page.locator(`[data-testid="review"][data-month="${current.month}"]`).waitFor({ timeout: 150_000 });
     expect(await page.getByLabel('Month', { exact: true }).inputValue()).toBe(current.month);
 
     await page.getByLabel('Month', { exact: true }).fill(MONTH);
     const review = page.locator(`[data-testid="review"][data-month="${MONTH}"]`);
-    await review.waitFor({ timeout: 60_000 });
+    await review.waitFor({ timeout: 150_000 });
     expect(page.url()).toContain(`month=${MONTH}`);
     const f = await api.get(`/palisade/v1/review?month=${MONTH}`);
     expect(f.score.current).toBeDefined();
@@ -208,7 +208,7 @@ describe.skipIf(!executablePath)('drift and review pages in Chromium', () => {
   }, 120_000);
 
   it('Review: the HTML report opens in a new tab from a blob URL, without the token in an address', async () => {
-    await page.locator(`[data-testid="review"][data-month="${MONTH}"]`).waitFor({ timeout: 60_000 });
+    await page.locator(`[data-testid="review"][data-month="${MONTH}"]`).waitFor({ timeout: 150_000 });
     const [tab] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Open the HTML report' }).click()]);
     try {
       await tab.waitForURL(/^blob:/, { timeout: 60_000 });
@@ -234,7 +234,7 @@ describe.skipIf(!executablePath)('drift and review pages in Chromium', () => {
     try {
       await page.goto('about:blank');
       await open(`review?sub=${sub}`);
-      await page.locator(`[data-testid="review"][data-month="${MONTH}"]`).waitFor({ timeout: 60_000 });
+      await page.locator(`[data-testid="review"][data-month="${MONTH}"]`).waitFor({ timeout: 150_000 });
       expect(await page.getByLabel('Month', { exact: true }).inputValue()).toBe(MONTH);
     } finally {
       await page.unroute(bare);

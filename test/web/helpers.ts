@@ -101,4 +101,7 @@ export async function signIn(page: Page, base: string, token: string): Promise<v
   await page.getByLabel('Access token', { exact: true }).fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('navigation', { name: 'Pages' }).waitFor();
+  // Settle first: once the subscriptions load, the app puts the chosen one in the address (a location.replace); a
+  // navigation made before that would be overwritten by it.
+  await page.waitForURL(/[?&]sub=/, { timeout: 150_000 });
 }
