@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { getToken, invalidate, listSubscriptions, onUnauthorized, setToken, whoami } from './api';
 import { ErrorBox, Loading } from './components/Status';
-import { EpochContext, routeHref, useAsync, useRoute } from './hooks';
+import { EpochContext, parseHash, routeHref, useAsync, useRoute } from './hooks';
 import { Alerts } from './pages/Alerts';
 import { AttackPaths } from './pages/AttackPaths';
 import { Compliance } from './pages/Compliance';
@@ -123,8 +123,12 @@ function Shell({ who, signOut }: { who: WhoAmI; signOut(): void }) {
     } catch {
       /* no storage */
     }
+    // The address may have moved on since this render (a link followed meanwhile): decide on the address as it is now.
+    const now = parseHash(window.location.hash);
+    if (list.some((s) => s.subscriptionId.toLowerCase() === (now.params.sub ?? '').toLowerCase())) return;
     const pick = list.find((s) => s.subscriptionId === last) ?? list[0];
-    window.location.replace(routeHref(page.id, { ...route.params, sub: pick.subscriptionId }));
+    const target = PAGES.find((p) => p.id === now.page) ?? PAGES[0];
+    window.location.replace(routeHref(target.id, { ...now.params, sub: pick.subscriptionId }));
   }, [list, current, page.id, route.params]);
 
   useEffect(() => {
