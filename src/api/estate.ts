@@ -15,7 +15,7 @@ import type { ExposureProvider } from '../posture/index.js';
 import { loadPostureCatalog, type PostureCatalog } from '../catalog/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { ServerDetection } from './detection.js';
-import { GraphSession, PolicySession, PostureSession, agentlessScanningStatus, scanningFingerprint, catalogDir, estateSubscriptions, type EstateSubscription, type EstateChangeKind, type ServiceContext, type ServiceLogger } from '../service/index.js';
+import { GraphSession, PolicySession, PostureSession, scanningFingerprint, catalogDir, estateSubscriptions, type EstateSubscription, type EstateChangeKind, type ServiceContext, type ServiceLogger } from '../service/index.js';
 
 export interface Evaluated {
   posture: PostureSession;
@@ -170,7 +170,7 @@ export class ServerEstate {
       // The security graph moves when estate rows other than pricings change, or when a write turns agentless
       // scanning on or off somewhere (a plan, an exemption, an assignment): its findings enter or leave the graph.
       const rowsMoved = change.kind === 'resources' && !change.ids.every(isPricingId);
-      const scanningMoved = !rowsMoved && scanningFingerprint(await agentlessScanningStatus(this.ctx, ev.posture.policy)) !== scanningFingerprint(ev.graph.scanning);
+      const scanningMoved = !rowsMoved && scanningFingerprint(await ev.posture.policy.scanningStatus()) !== scanningFingerprint(ev.graph.scanning);
       let graph = ev.graph;
       let exposure = ev.exposure;
       if (rowsMoved || scanningMoved) {

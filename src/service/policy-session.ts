@@ -17,7 +17,7 @@ import { ManagementGroupTree, defaultTableForType } from '../estate/index.js';
 import { PolicyScanner, ScopeChains, type EstateIndex, type ArmResource, type DefinitionSource, type PolicyAssignment, type PolicyExemption, type ScanResult } from '../policy/index.js';
 import type { Store } from '../store/index.js';
 import { catalogDir, type ServiceContext } from './context.js';
-import { agentlessScanningStatus } from './agentless-scanning.js';
+import { agentlessScanningStatus, type ScanningStatus } from './agentless-scanning.js';
 import { hasOwnVulnerabilityAssessments, isVirtualMachine, vulnerabilityAssessmentRows } from './defender-assessments.js';
 
 
@@ -93,6 +93,7 @@ export class PolicySession {
   private deriving = false;
   private derived = new Map<string, ArmResource>();
   private vmIds = new Set<string>();
+  private scanningValue?: Promise<Map<string, ScanningStatus>>;
 
   private constructor(
     readonly ctx: ServiceContext,
@@ -124,6 +125,7 @@ export class PolicySession {
     this.exemptionRows.sort(byKey);
     this.scannerValue = undefined;
     this.scanValue = undefined;
+    this.scanningValue = undefined;
   }
 
   /** Files one estate row under assignments, exemptions or custom definitions (other types are ignored). */
@@ -149,6 +151,7 @@ export class PolicySession {
    */
   async applyChanges(kind: EstateChangeKind, changes: readonly EstateRowChange[]): Promise<ScanResult> {
     const { scanner } = await this.scan();
+    this.scanningValue = undefined;
     const started = performance.now();
     this.trackVms(changes);
     if (kind === 'resources') {
@@ -180,9 +183,17 @@ export class PolicySession {
     return this.scanValue;
   }
 
+  /**
+   * Where agentless scanning is provisioned, for the policy objects and pricings as they are now: computed once and
+   * kept until the next applied write (the derived rows and the server's graph rebuild decision both read it).
+   */
+  scanningStatus(): Promise<Map<string, ScanningStatus>> {
+    return (this.scanningValue ??= agentlessScanningStatus(this.ctx, this));
+  }
+
   /** The derived rows as the estate is now (scanning provisioned or not per subscription). */
   private async derivedRows(): Promise<Map<string, ArmResource>> {
-    return vulnerabilityAssessmentRows(this.vmIds, await agentlessScanningStatus(this.ctx, this));
+    return vulnerabilityAssessmentRows(this.vmIds, await this.scanningStatus());
   }
 
   /** The derived rows that changed since the last derivation (after a write), as row changes; updates the record. */
