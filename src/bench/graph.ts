@@ -18,7 +18,8 @@
  *      PostgreSQL / in-memory ≥ 10.
  *
  * Like bench:policy it re-runs itself with a larger heap (BENCH_HEAP_MB, default 16384; BENCH_NODE_FLAGS adds V8
- * flags). BENCH_PROFILE=file.cpuprofile writes a CPU profile of step 3; BENCH_PG=0 skips step 5.
+ * flags). BENCH_PROFILE=file.cpuprofile writes a CPU profile of step 3, BENCH_EXPLORER_PROFILE one of step 4;
+ * BENCH_PG=0 skips step 5.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { once } from 'node:events';
@@ -333,7 +334,8 @@ async function main(): Promise<void> {
   t = performance.now();
   const registries = new Map<string, string>();
   for (const r of rows) if (r.type.toLowerCase() === 'microsoft.containerregistry/registries') registries.set(`${r.name.toLowerCase()}.azurecr.io`, r.id);
-  const findingFiles = filesUnder(join(dir, manifest.findings.directory));
+  // Every scanner file; the agentless marker at the top (findings/agentless.json) is not scanner output.
+  const findingFiles = filesUnder(join(dir, manifest.findings.directory)).filter((f) => f !== join(dir, manifest.findings!.directory, 'agentless.json'));
   let findings: Finding[] = [];
   let unknown = 0;
   let unmapped = 0;
@@ -410,7 +412,9 @@ async function main(): Promise<void> {
   line('peak RSS', `${peakRss()} (the process's peak so far, policy scan included); heap used ${mb(process.memoryUsage().heapUsed)}`);
 
   // (4) explorer
+  const explorerProfile = process.env.BENCH_EXPLORER_PROFILE ? await startProfile(process.env.BENCH_EXPLORER_PROFILE) : undefined;
   const explorer = await explorerTemplates(g);
+  if (explorerProfile) await explorerProfile();
   if ('skipped' in explorer) console.log(`explorer: SKIPPED: ${explorer.skipped}`);
 
   // (5) PostgreSQL

@@ -12,6 +12,7 @@
  * themselves one). Storage keys read everything unless the account disables shared-key access.
  */
 import type { GraphEdge, GraphNode, SecurityGraph } from './model.js';
+import { containsParents, preorderUnder } from './structure.js';
 
 export type AccessLevel = 'read' | 'write' | 'high';
 const RANK: Readonly<Record<AccessLevel, number>> = { read: 1, write: 2, high: 3 };
@@ -62,21 +63,30 @@ function truthy(v: unknown): boolean {
   return v === true || (typeof v === 'string' && v.toLowerCase() === 'true');
 }
 
+const NO_POLICY = Object.freeze({ read: false, write: false });
+/** Per vault properties object: object id (lower case) → what its access policies allow (read once per vault). */
+const vaultPolicies = new WeakMap<object, Map<string, { read: boolean; write: boolean }>>();
+
 /** Access-policy grants of a vault for an object id: secret / key / certificate permissions. */
 function vaultPolicyAllows(vault: GraphNode, objectId: string | undefined): { read: boolean; write: boolean } {
   const policies = vault.properties.accessPolicies;
-  if (!Array.isArray(policies) || objectId === undefined) return { read: false, write: false };
-  let read = false;
-  let write = false;
-  for (const p of policies) {
-    const rec = p as Record<string, unknown>;
-    if (String(rec.objectId ?? '').toLowerCase() !== objectId.toLowerCase()) continue;
-    const perms = (rec.permissions ?? {}) as Record<string, unknown>;
-    const secrets = Array.isArray(perms.secrets) ? perms.secrets.map((s) => String(s).toLowerCase()) : [];
-    if (secrets.includes('get') || secrets.includes('all')) read = true;
-    if (secrets.includes('set') || secrets.includes('all')) write = true;
+  if (!Array.isArray(policies) || objectId === undefined) return NO_POLICY;
+  let byObject = vaultPolicies.get(vault.properties);
+  if (byObject === undefined) {
+    byObject = new Map();
+    for (const p of policies) {
+      const rec = p as Record<string, unknown>;
+      const id = String(rec.objectId ?? '').toLowerCase();
+      const perms = (rec.permissions ?? {}) as Record<string, unknown>;
+      const secrets = Array.isArray(perms.secrets) ? perms.secrets.map((s) => String(s).toLowerCase()) : [];
+      const held = byObject.get(id) ?? { read: false, write: false };
+      if (secrets.includes('get') || secrets.includes('all')) held.read = true;
+      if (secrets.includes('set') || secrets.includes('all')) held.write = true;
+      byObject.set(id, held);
+    }
+    vaultPolicies.set(vault.properties, byObject);
   }
-  return { read, write };
+  return byObject.get(objectId.toLowerCase()) ?? NO_POLICY;
 }
 
 /** The access level that a set of capabilities gives on `target`. */
@@ -88,7 +98,7 @@ export function levelFor(target: GraphNode, caps: ReadonlySet<string>, objectId?
       const rbacModel = truthy(p.enableRbacAuthorization);
       if (!rbacModel && (caps.has('kv.accessPolicies.write') || caps.has('kv.vault.write'))) return 'high';
       if (rbacModel && caps.has('kv.secret.set')) return 'write';
-      const policy = rbacModel ? { read: false, write: false } : vaultPolicyAllows(target, objectId);
+      const policy = rbacModel ? NO_POLICY : vaultPolicyAllows(target, objectId);
       if (policy.write) return 'write';
       if ((rbacModel && (caps.has('kv.secret.get') || caps.has('kv.key.decrypt') || caps.has('kv.certificate.read'))) || policy.read) return 'read';
       return undefined;
@@ -127,6 +137,22 @@ export function levelFor(target: GraphNode, caps: ReadonlySet<string>, objectId?
   }
 }
 
+/**
+ * What `levelFor` reads of the target besides the capabilities and the object id: targets with the same profile get
+ * the same level from the same capabilities when no object id is given.
+ */
+export function accessProfile(target: GraphNode): string {
+  const p = target.properties;
+  switch (target.type) {
+    case 'AzureKeyVault':
+      return truthy(p.enableRbacAuthorization) ? 'AzureKeyVault|rbac' : 'AzureKeyVault|policies';
+    case 'AzureStorageAccount':
+      return p.allowSharedKeyAccess !== false && String(p.allowSharedKeyAccess).toLowerCase() !== 'false' ? 'AzureStorageAccount|sharedKey' : 'AzureStorageAccount';
+    default:
+      return target.type;
+  }
+}
+
 /** The principal's access to `target`, or undefined. `members`: the principal and its groups, when known. */
 export function accessTo(graph: SecurityGraph, principal: GraphNode, target: GraphNode, members: ReadonlyArray<number> = principalAndGroups(graph, principal)): Access | undefined {
   const scopes = containersOf(graph, target);
@@ -157,10 +183,11 @@ export function atLeast(level: AccessLevel | undefined, wanted: AccessLevel): bo
 }
 
 /**
- * Resources of the given types the principal reaches with at least `wanted` access: every scope it (or a group of
- * it) holds a role on, walked down `contains` once, with the capabilities of the grants above each node accumulated
- * on the way (so a subscription-wide role costs one walk, not one permission lookup per resource). Access-policy
- * vaults are found through their policies too. At most `perType` targets of each entity type (in tree order).
+ * Resources of the given types the principal reaches with at least `wanted` access: the candidates of those types
+ * under every scope it (or a group of it) holds a role on, in tree order, each with the capabilities of the grants
+ * on the scopes above it accumulated (so a subscription-wide role costs one pass over the subscription's candidates,
+ * not one permission lookup per resource). Access-policy vaults are found through their policies too. At most
+ * `perType` targets of each entity type (in tree order).
  */
 export function reachableTargets(
   graph: SecurityGraph,
@@ -184,35 +211,42 @@ export function reachableTargets(
   }
   if (grants.size === 0) return [];
   const objectId = typeof principal.properties.objectId === 'string' ? principal.properties.objectId : typeof principal.properties.principalId === 'string' ? principal.properties.principalId : undefined;
+  const parent = containsParents(graph);
   // Walk from the scopes no other granted scope contains.
   const roots = [...grants.keys()].filter((n) => !containersOf(graph, graph.nodes[n]).slice(1).some((a) => grants.has(a))).sort((a, b) => a - b);
+  // What a granted scope passes down: its grants and those of the granted scopes above it.
+  const inherited = new Map<number, { caps: Set<string>; sorted: string[]; via: GraphEdge[] }>();
+  const inheritedAt = (scope: number): { caps: Set<string>; sorted: string[]; via: GraphEdge[] } => {
+    let hit = inherited.get(scope);
+    if (hit !== undefined) return hit;
+    let above = parent[scope];
+    while (above !== -1 && !grants.has(above)) above = parent[above];
+    const own = grants.get(scope)!;
+    const base = above === -1 ? undefined : inheritedAt(above);
+    const caps = new Set([...(base?.caps ?? []), ...own.caps]);
+    hit = { caps, sorted: [...caps].sort(), via: [...(base?.via ?? []), ...own.edges] };
+    inherited.set(scope, hit);
+    return hit;
+  };
+  const under = preorderUnder(graph, types);
   const out: Array<{ target: GraphNode; access: Access }> = [];
   const counts = new Map<string, number>();
   let capped = 0;
-  const visit = (root: number) => {
-    const stack: Array<{ n: number; caps: ReadonlySet<string>; via: GraphEdge[] }> = [{ n: root, caps: new Set(), via: [] }];
-    while (stack.length > 0 && capped < types.size) {
-      const { n, caps: inherited, via: inheritedVia } = stack.pop()!;
-      const own = grants.get(n);
-      const caps = own ? new Set([...inherited, ...own.caps]) : inherited;
-      const via = own ? [...inheritedVia, ...own.edges] : inheritedVia;
+  for (const root of roots) {
+    for (const n of under.get(root) ?? []) {
+      if (capped >= types.size) return out;
       const node = graph.nodes[n];
-      if (types.has(node.type) && (counts.get(node.type) ?? 0) < perType) {
-        const level = levelFor(node, caps, objectId);
-        if (level !== undefined && atLeast(level, wanted)) {
-          out.push({ target: node, access: { level, capabilities: [...caps].sort(), via } });
-          const count = (counts.get(node.type) ?? 0) + 1;
-          counts.set(node.type, count);
-          if (count === perType) capped++;
-        }
-      }
-      const children = graph.out[n];
-      for (let i = children.length - 1; i >= 0; i--) {
-        const edge = graph.edges[children[i]];
-        if (edge.kind === 'contains') stack.push({ n: edge.to, caps, via });
-      }
+      const count = counts.get(node.type) ?? 0;
+      if (count >= perType) continue;
+      let scope = n;
+      while (!grants.has(scope)) scope = parent[scope];
+      const from = inheritedAt(scope);
+      const level = levelFor(node, from.caps, objectId);
+      if (level === undefined || !atLeast(level, wanted)) continue;
+      out.push({ target: node, access: { level, capabilities: from.sorted, via: from.via } });
+      counts.set(node.type, count + 1);
+      if (count + 1 === perType) capped++;
     }
-  };
-  for (const r of roots) visit(r);
+  }
   return out;
 }

@@ -171,25 +171,27 @@ function portRange(spec: unknown): [number, number] | undefined {
   return from === undefined || to === undefined ? undefined : [from, to];
 }
 
-/** `exposedToInternet` with a port: one exposed entry opens one of the ports, with the width / protocol asked. */
-function exposedPortMatches(value: unknown, where: Record<string, Scalar | Scalar[]>): boolean {
+/** `exposedToInternet` with a port: one exposed entry (`{ ports: [{ ports, protocol, width }] }`) opens one of the ports, with the width / protocol asked. */
+function compileExposedPorts(where: Record<string, Scalar | Scalar[]>): (value: unknown) => boolean {
   const ports = (list(where.port) ?? list(where.ports) ?? []) as number[];
   const widths = list(where.width)?.map(norm);
   const protocols = list(where.protocol)?.map(norm);
-  const entries = value !== null && typeof value === 'object' ? (value as Record<string, unknown>).ports : undefined;
-  if (!Array.isArray(entries)) return false;
-  for (const entry of entries) {
-    if (entry === null || typeof entry !== 'object') continue;
-    const e = entry as Record<string, unknown>;
-    if (widths && !widths.includes(norm(e.width))) continue;
-    if (protocols && !protocols.includes(norm(e.protocol)) && norm(e.protocol) !== '*') continue;
-    const specs = Array.isArray(e.ports) ? e.ports : [e.ports];
-    for (const spec of specs) {
-      const r = portRange(spec);
-      if (r && ports.some((p) => p >= r[0] && p <= r[1])) return true;
+  return (value) => {
+    const entries = value !== null && typeof value === 'object' ? (value as Record<string, unknown>).ports : undefined;
+    if (!Array.isArray(entries)) return false;
+    for (const entry of entries) {
+      if (entry === null || typeof entry !== 'object') continue;
+      const e = entry as Record<string, unknown>;
+      if (widths && !widths.includes(norm(e.width))) continue;
+      if (protocols && !protocols.includes(norm(e.protocol)) && norm(e.protocol) !== '*') continue;
+      const specs = Array.isArray(e.ports) ? e.ports : [e.ports];
+      for (const spec of specs) {
+        const r = portRange(spec);
+        if (r && ports.some((p) => p >= r[0] && p <= r[1])) return true;
+      }
     }
-  }
-  return false;
+    return false;
+  };
 }
 
 /** Compiles the `where` of an insight condition into a test of the insight's value. */
@@ -198,11 +200,12 @@ export function compileWhere(insight: string, where: Record<string, Scalar | Sca
   const fields = Object.keys(where)
     .filter((k) => !(byPort && PORT_KEYS.has(k)))
     .map((k) => ({ segs: k === 'value' ? [] : compileSegments(k.split('.')), wanted: new Set((list(where[k]) ?? []).map(norm)) }));
+  const exposedPorts = byPort ? compileExposedPorts(where) : undefined;
   return (value) => {
     for (const f of fields) {
       const values = walk(value, f.segs);
       if (!values.some((v) => f.wanted.has(norm(v)))) return false;
     }
-    return byPort ? exposedPortMatches(value, where) : true;
+    return exposedPorts === undefined || exposedPorts(value);
   };
 }

@@ -18,12 +18,12 @@
  * The matched sub-graph is assembled afterwards, only for the returned results.
  */
 import { PalisadeError } from '../core/index.js';
-import { accessTo, atLeast, containersOf, levelFor, principalAndGroups, type Access, type AccessLevel } from './access.js';
-import type { EdgeKind, GraphNode, SecurityGraph } from './model.js';
+import { accessProfile, accessTo, atLeast, containersOf, levelFor, principalAndGroups, type Access, type AccessLevel } from './access.js';
+import { KIND_INDEX, type EdgeKind, type GraphNode, type SecurityGraph } from './model.js';
 import { validateQuery, type Condition, type Connection, type ExplorerQuery } from './explorer-query.js';
 import { compileComparison, compilePropertyPath, compileWhere } from './explorer-match.js';
 import { EXPLORER_LIMITS, entityTypesOf } from './explorer-vocabulary.js';
-import { candidatesUnder, indexesOfType } from './explorer-cache.js';
+import { candidatesUnder, columns, containsParents, indexesOfType, insightMembers, keyIsLowerCaseId, typeMask, type Columns } from './structure.js';
 
 export { validateQuery, validateQueryAt } from './explorer-query.js';
 export type {
@@ -87,7 +87,8 @@ export interface ExplorerResult {
   millis: number;
 }
 
-type Test = (node: GraphNode) => boolean;
+/** A condition on the node with this number. */
+type Test = (index: number) => boolean;
 
 interface Sink {
   nodes: number[];
@@ -112,12 +113,14 @@ interface Sources {
   /** About how many nodes or edges listing them visits. */
   estimate(): number;
   /** Adds those of the given types to `into`. */
-  add(types: ReadonlySet<string>, into: Set<number>): void;
+  add(mask: Uint8Array, into: Set<number>): void;
 }
 
 interface Spec {
   id: number;
   types: ReadonlySet<string>;
+  /** `types` per type code of the graph's columns. */
+  mask: Uint8Array;
   conditions: CompiledCondition[];
   connections: CompiledConnection[];
 }
@@ -138,6 +141,8 @@ interface CompiledConnection extends Spec {
   bulk?: Uint8Array;
   /** Effective access, out: `${scope}|${capabilities}` → some candidate under the scope qualifies. */
   scopeHits: Map<string, boolean>;
+  /** Effective access: grantor-group capability set → target access profile → the access asked is held. */
+  allowed?: WeakMap<ReadonlySet<string>, Map<string, boolean>>;
   /** Effective access, in: grantor → some member of it matches this connection's pattern. */
   memberHits?: Map<number, boolean>;
 }
@@ -216,11 +221,15 @@ class Explorer {
 
   private readonly planning: boolean;
   private readonly bulkAfter: number;
+  private readonly columns: Columns;
+  private readonly parents: Int32Array;
 
   constructor(
     private readonly graph: SecurityGraph,
     private readonly options: ExplorerOptions,
   ) {
+    this.columns = columns(graph);
+    this.parents = containsParents(graph);
     this.planning = options.plan !== false;
     this.bulkAfter = options.plan === 'bulk' ? 0 : EXPLORER_LIMITS.bulkAfter;
   }
@@ -228,14 +237,17 @@ class Explorer {
   // ---- compilation -------------------------------------------------------------------------------------------
 
   compileRoot(q: ExplorerQuery): Spec {
-    return { id: this.specs++, types: new Set(entityTypesOf(q.entity)), conditions: this.compileConditions(q.conditions ?? []), connections: (q.connections ?? []).map((c) => this.compileConnection(c)) };
+    const types = new Set(entityTypesOf(q.entity));
+    return { id: this.specs++, types, mask: typeMask(this.graph, types), conditions: this.compileConditions(q.conditions ?? []), connections: (q.connections ?? []).map((c) => this.compileConnection(c)) };
   }
 
   private compileConnection(c: Connection): CompiledConnection {
     const effective = c.edge === 'hasPermissionTo' && (c.access !== undefined || c.capabilities !== undefined);
+    const types = new Set(entityTypesOf(c.entity));
     return {
       id: this.specs++,
-      types: new Set(entityTypesOf(c.entity)),
+      types,
+      mask: typeMask(this.graph, types),
       conditions: this.compileConditions(c.conditions ?? []),
       connections: (c.connections ?? []).map((x) => this.compileConnection(x)),
       edge: c.edge,
@@ -258,17 +270,20 @@ class Explorer {
       const g = this.graph;
       const sources: Sources = {
         estimate: () => g.nodesWithInsight(id).length,
-        add: (types, into) => {
-          for (const n of g.nodesWithInsight(id)) if (types.has(g.nodes[n].type)) into.add(n);
+        add: (mask, into) => {
+          const { typeCode } = this.columns;
+          for (const n of g.nodesWithInsight(id)) if (mask[typeCode[n]] === 1) into.add(n);
         },
       };
-      if (c.where === undefined) return { cost: 0, sources, test: (n) => n.insights.has(id) };
+      const members = insightMembers(g, id);
+      if (c.where === undefined) return { cost: 0, sources, test: (n) => members[n] === 1 };
       const where = compileWhere(id, c.where);
       return {
         cost: 0,
         sources,
         test: (n) => {
-          const insight = n.insights.get(id);
+          if (members[n] === 0) return false;
+          const insight = g.nodes[n].insights.get(id);
           return insight !== undefined && where(insight.value);
         },
       };
@@ -276,7 +291,7 @@ class Explorer {
     if ('property' in c) {
       const values = compilePropertyPath(c.property);
       const compare = compileComparison(c.op, c.value);
-      return { cost: 1, test: (n) => compare(values(n)) };
+      return { cost: 1, test: (n) => compare(values(this.graph.nodes[n])) };
     }
     if ('recommendation' in c) {
       if (this.options.recommendations === undefined) {
@@ -286,7 +301,7 @@ class Explorer {
       const state = (c.state ?? 'Unhealthy').toLowerCase();
       return {
         cost: 2,
-        test: (n) => this.recommendationsOf(n).some((r) => (r.key.toLowerCase() === wanted || r.name.toLowerCase() === wanted) && r.state.toLowerCase() === state),
+        test: (n) => this.recommendationsOf(this.graph.nodes[n]).some((r) => (r.key.toLowerCase() === wanted || r.name.toLowerCase() === wanted) && r.state.toLowerCase() === state),
       };
     }
     if ('vulnerability' in c) {
@@ -294,17 +309,28 @@ class Explorer {
       const id = v.id?.toLowerCase();
       const severities = v.severity ? new Set(v.severity.map((s) => s.toLowerCase())) : undefined;
       const rce = v.remoteCodeExecution;
-      const hit = (e: number): boolean => {
-        const edge = this.graph.edges[e];
-        if (edge.kind !== 'hasVulnerability') return false;
-        const vuln = this.graph.nodes[edge.to];
+      const cols = this.columns;
+      const kind = KIND_INDEX.hasVulnerability;
+      // Per vulnerability node whose own properties decide: 1 accepted, 2 not (most edges point at a few CVEs).
+      const byVulnerability = new Int8Array(this.graph.size);
+      const accepts = (e: number, vuln: GraphNode): boolean => {
         if (id !== undefined && vuln.id.toLowerCase() !== id) return false;
         if (severities !== undefined) {
-          const s = vuln.properties.severity ?? edge.properties?.severity ?? 'Unknown';
+          const s = vuln.properties.severity ?? this.graph.edges[e].properties?.severity ?? 'Unknown';
           if (!severities.has(String(s).toLowerCase())) return false;
         }
         if (rce !== undefined && (vuln.properties.remoteCodeExecution === true) !== rce) return false;
         return true;
+      };
+      const hit = (e: number): boolean => {
+        if (cols.edgeKind[e] !== kind) return false;
+        const to = cols.edgeTo[e];
+        const known = byVulnerability[to];
+        if (known !== 0) return known === 1;
+        const vuln = this.graph.nodes[to];
+        const ok = accepts(e, vuln);
+        if (severities === undefined || vuln.properties.severity !== undefined) byVulnerability[to] = ok ? 1 : 2;
+        return ok;
       };
       return {
         cost: 3,
@@ -314,12 +340,16 @@ class Explorer {
             for (const v of indexesOfType(this.graph, 'Vulnerability')) n += 1 + this.graph.in[v].length;
             return n;
           },
-          add: (types, into) => {
+          add: (mask, into) => {
             const g = this.graph;
-            for (const v of indexesOfType(g, 'Vulnerability')) for (const e of g.in[v]) if (hit(e) && types.has(g.nodes[g.edges[e].from].type)) into.add(g.edges[e].from);
+            for (const v of indexesOfType(g, 'Vulnerability')) for (const e of g.in[v]) if (hit(e) && mask[cols.typeCode[cols.edgeFrom[e]]] === 1) into.add(cols.edgeFrom[e]);
           },
         },
-        test: (n) => this.graph.out[n.index].some(hit),
+        test: (n) => {
+          const { outStart, outList } = cols;
+          for (let i = outStart[n], end = outStart[n + 1]; i < end; i++) if (hit(outList[i])) return true;
+          return false;
+        },
         collect: (n, sink) => {
           let count = 0;
           for (const e of this.graph.out[n.index]) {
@@ -342,15 +372,15 @@ class Explorer {
         ? {
             sources: {
               estimate: () => branches.reduce((sum, b) => sum + b.sources!.estimate(), 0),
-              add: (types: ReadonlySet<string>, into: Set<number>) => {
-                for (const b of branches) b.sources!.add(types, into);
+              add: (mask: Uint8Array, into: Set<number>) => {
+                for (const b of branches) b.sources!.add(mask, into);
               },
             },
           }
         : {}),
       test: (n) => branches.some((b) => b.test(n)),
       collect: (n, sink) => {
-        for (const b of branches) if (b.collect && b.test(n)) b.collect(n, sink);
+        for (const b of branches) if (b.collect && b.test(n.index)) b.collect(n, sink);
       },
     };
   }
@@ -368,10 +398,10 @@ class Explorer {
   // ---- matching ----------------------------------------------------------------------------------------------
 
   /** The node has a type of the spec, and every condition and connection holds. */
-  matches(spec: Spec, node: GraphNode): boolean {
-    if (!spec.types.has(node.type)) return false;
-    for (const c of spec.conditions) if (!c.test(node)) return false;
-    for (const c of spec.connections) if (!this.connectionHolds(c, node)) return false;
+  matches(spec: Spec, index: number): boolean {
+    if (spec.mask[this.columns.typeCode[index]] === 0) return false;
+    for (const c of spec.conditions) if (!c.test(index)) return false;
+    for (const c of spec.connections) if (!this.connectionHolds(c, index)) return false;
     return true;
   }
 
@@ -380,25 +410,27 @@ class Explorer {
     const memo = (conn.memo ??= new Int8Array(this.graph.size));
     const known = memo[index];
     if (known !== 0) return known === 1;
-    const ok = this.matches(conn, this.graph.nodes[index]);
+    const ok = this.matches(conn, index);
     memo[index] = ok ? 1 : 2;
     return ok;
   }
 
-  private connectionHolds(conn: CompiledConnection, node: GraphNode): boolean {
+  private connectionHolds(conn: CompiledConnection, index: number): boolean {
     if (conn.effective) {
-      if (!conn.out) return this.effectiveIn(conn, node);
+      if (!conn.out) return this.effectiveIn(conn, this.graph.nodes[index]);
       if (conn.bulk === undefined && this.planning && ++conn.evaluations > this.bulkAfter && (this.bulkAfter === 0 || conn.evaluations > this.bulkTargets(conn).length)) {
         conn.bulk = this.bulkOut(conn);
       }
-      return conn.bulk !== undefined ? conn.bulk[node.index] === 1 : this.effectiveOut(conn, node);
+      return conn.bulk !== undefined ? conn.bulk[index] === 1 : this.effectiveOut(conn, this.graph.nodes[index]);
     }
-    const g = this.graph;
-    const list = conn.out ? g.out[node.index] : g.in[node.index];
-    for (const e of list) {
-      const edge = g.edges[e];
-      if (edge.kind !== conn.edge) continue;
-      if (this.target(conn, conn.out ? edge.to : edge.from)) return true;
+    const { edgeKind, edgeFrom, edgeTo } = this.columns;
+    const kind = KIND_INDEX[conn.edge];
+    const start = conn.out ? this.columns.outStart : this.columns.inStart;
+    const list = conn.out ? this.columns.outList : this.columns.inList;
+    for (let i = start[index], end = start[index + 1]; i < end; i++) {
+      const e = list[i];
+      if (edgeKind[e] !== kind) continue;
+      if (this.target(conn, conn.out ? edgeTo[e] : edgeFrom[e])) return true;
     }
     return false;
   }
@@ -407,6 +439,20 @@ class Explorer {
   private allows(conn: CompiledConnection, target: GraphNode, caps: ReadonlySet<string>, objectId: string | undefined): boolean {
     if (conn.capabilities !== undefined) for (const c of conn.capabilities) if (!caps.has(c)) return false;
     return conn.access === undefined || atLeast(levelFor(target, caps, objectId), conn.access);
+  }
+
+  /**
+   * `allows` without an object id, for a grantor group's capability set (never changed once made): remembered per
+   * set and per what the target's access depends on besides capabilities (`accessProfile`).
+   */
+  private allowsGroup(conn: CompiledConnection, target: GraphNode, caps: ReadonlySet<string>): boolean {
+    const byCaps = (conn.allowed ??= new WeakMap());
+    let byProfile = byCaps.get(caps);
+    if (byProfile === undefined) byCaps.set(caps, (byProfile = new Map()));
+    const profile = accessProfile(target);
+    let ok = byProfile.get(profile);
+    if (ok === undefined) byProfile.set(profile, (ok = this.allows(conn, target, caps, undefined)));
+    return ok;
   }
 
   private allowsAccess(conn: CompiledConnection, access: Access | undefined): boolean {
@@ -544,9 +590,8 @@ class Explorer {
   }
 
   private parentOf(index: number): number | undefined {
-    const g = this.graph;
-    for (const e of g.in[index]) if (g.edges[e].kind === 'contains') return g.edges[e].from;
-    return undefined;
+    const parent = this.parents[index];
+    return parent === -1 ? undefined : parent;
   }
 
   /** The grantor layers of scope `s` (shared down the tree while no scope adds a role). */
@@ -599,7 +644,7 @@ class Explorer {
     if (hit === undefined) {
       hit = false;
       for (const p of this.members(grantor)) {
-        if (conn.types.has(this.graph.nodes[p].type) && this.target(conn, p)) {
+        if (conn.mask[this.columns.typeCode[p]] === 1 && this.target(conn, p)) {
           hit = true;
           break;
         }
@@ -665,7 +710,7 @@ class Explorer {
     let insufficient = 0;
     for (let c: Chain | undefined = chain; c !== undefined; c = c.parent) {
       for (const grp of c.groups) {
-        if (!this.allows(conn, target, grp.caps, undefined)) {
+        if (!this.allowsGroup(conn, target, grp.caps)) {
           insufficient++;
           for (const x of grp.caps) rest.add(x);
           continue;
@@ -675,8 +720,8 @@ class Explorer {
     }
     if (insufficient < 2 || !this.allows(conn, target, rest, undefined)) return false;
     for (const grp of this.inherited(parent!).groups) {
-      if (!this.allows(conn, target, grp.caps, undefined)) continue;
-      for (const p of grp.principals) if (conn.types.has(this.graph.nodes[p].type) && this.target(conn, p)) return true;
+      if (!this.allowsGroup(conn, target, grp.caps)) continue;
+      for (const p of grp.principals) if (conn.mask[this.columns.typeCode[p]] === 1 && this.target(conn, p)) return true;
     }
     return false;
   }
@@ -693,6 +738,8 @@ class Explorer {
     const grantors = new Set<number>();
     const caps = new Set<string>();
     const rest = new Set<string>();
+    const { inStart, inList, edgeKind } = this.columns;
+    const permission = KIND_INDEX.hasPermissionTo;
     for (const t of this.bulkTargets(conn)) {
       if (!this.target(conn, t)) continue;
       const node = g.nodes[t];
@@ -701,9 +748,10 @@ class Explorer {
       // Roles on the target itself. A grantor outside every group (the usual managed identity) is checked in place;
       // groups and their members go through the general expansion.
       let grouped: Map<number, Set<string>> | undefined;
-      for (const e of g.in[t]) {
+      for (let i = inStart[t], end = inStart[t + 1]; i < end; i++) {
+        const e = inList[i];
+        if (edgeKind[e] !== permission) continue;
         const edge = g.edges[e];
-        if (edge.kind !== 'hasPermissionTo') continue;
         const x = edge.from;
         if (!this.standalone(x)) {
           const { caps: own, used } = edgeCaps(edge.properties);
@@ -737,7 +785,7 @@ class Explorer {
       let insufficient = 0;
       for (let c: Chain | undefined = chain; c !== undefined; c = c.parent) {
         for (const grp of c.groups) {
-          if (!this.allows(conn, node, grp.caps, undefined)) {
+          if (!this.allowsGroup(conn, node, grp.caps)) {
             insufficient++;
             for (const x of grp.caps) rest.add(x);
             continue;
@@ -746,7 +794,7 @@ class Explorer {
         }
       }
       if (insufficient >= 2 && this.allows(conn, node, rest, undefined)) {
-        for (const grp of this.inherited(parent!).groups) if (this.allows(conn, node, grp.caps, undefined)) for (const p of grp.principals) out[p] = 1;
+        for (const grp of this.inherited(parent!).groups) if (this.allowsGroup(conn, node, grp.caps)) for (const p of grp.principals) out[p] = 1;
       }
     }
     for (const x of grantors) for (const p of this.members(x)) out[p] = 1;
@@ -807,6 +855,7 @@ class Explorer {
     let bestSize = this.typeCount(spec.types);
     let best: Set<number> | undefined;
     const g = this.graph;
+    const { typeCode, edgeKind, edgeFrom, edgeTo } = this.columns;
     const consider = (estimate: number, build: () => Set<number>): void => {
       if (estimate * 2 >= bestSize) return;
       const set = build();
@@ -820,7 +869,7 @@ class Explorer {
       if (sources === undefined) continue;
       consider(sources.estimate(), () => {
         const set = new Set<number>();
-        sources.add(spec.types, set);
+        sources.add(spec.mask, set);
         return set;
       });
     }
@@ -843,7 +892,7 @@ class Explorer {
               const edge = g.edges[e];
               if (edge.kind !== 'hasPermissionTo' || seen.has(edge.from)) continue;
               seen.add(edge.from);
-              for (const p of this.members(edge.from)) if (spec.types.has(g.nodes[p].type)) set.add(p);
+              for (const p of this.members(edge.from)) if (spec.mask[typeCode[p]] === 1) set.add(p);
             }
           }
           return set;
@@ -852,14 +901,14 @@ class Explorer {
       }
       let estimate = far.length;
       for (const n of far) estimate += k.out ? g.in[n].length : g.out[n].length;
+      const kind = KIND_INDEX[k.edge];
       consider(estimate, () => {
         const set = new Set<number>();
         for (const n of far) {
           for (const e of k.out ? g.in[n] : g.out[n]) {
-            const edge = g.edges[e];
-            if (edge.kind !== k.edge) continue;
-            const m = k.out ? edge.from : edge.to;
-            if (spec.types.has(g.nodes[m].type)) set.add(m);
+            if (edgeKind[e] !== kind) continue;
+            const m = k.out ? edgeFrom[e] : edgeTo[e];
+            if (spec.mask[typeCode[m]] === 1) set.add(m);
           }
         }
         return set;
@@ -946,7 +995,7 @@ class Explorer {
       let insufficient = 0;
       for (let c: Chain | undefined = chain; c !== undefined; c = c.parent) {
         for (const grp of c.groups) {
-          if (this.allows(conn, node, grp.caps, undefined)) for (const grantor of grp.grantors) yield* this.members(grantor);
+          if (this.allowsGroup(conn, node, grp.caps)) for (const grantor of grp.grantors) yield* this.members(grantor);
           else {
             insufficient++;
             for (const x of grp.caps) rest.add(x);
@@ -954,7 +1003,7 @@ class Explorer {
         }
       }
       if (parent !== undefined && insufficient >= 2 && this.allows(conn, node, rest, undefined)) {
-        for (const grp of this.inherited(parent).groups) if (this.allows(conn, node, grp.caps, undefined)) yield* grp.principals;
+        for (const grp of this.inherited(parent).groups) if (this.allowsGroup(conn, node, grp.caps)) yield* grp.principals;
       }
     };
     for (const p of candidates.call(this)) {
@@ -1008,6 +1057,25 @@ class Explorer {
   }
 }
 
+/**
+ * Result order: ids compared case-insensitively, then keys. A node whose key is its id in lower case (every resource
+ * node, once checked; remembered per graph) compares by key alone, without lower-casing its id again.
+ */
+function resultOrder(graph: SecurityGraph): (a: GraphNode, b: GraphNode) => boolean {
+  const folded = keyIsLowerCaseId(graph);
+  const byKey = (n: GraphNode): boolean => {
+    let known = folded[n.index];
+    if (known === 0) folded[n.index] = known = n.key === n.id.toLowerCase() ? 1 : 2;
+    return known === 1;
+  };
+  return (a, b) => {
+    if (byKey(a) && byKey(b)) return a.key < b.key;
+    const x = a.id.toLowerCase();
+    const y = b.id.toLowerCase();
+    return x < y || (x === y && a.key < b.key);
+  };
+}
+
 /** Runs an explorer query (validated again here, so any value is safe to pass) over the graph. */
 export function runQuery(graph: SecurityGraph, query: ExplorerQuery, options: ExplorerOptions = {}): ExplorerResult {
   const started = performance.now();
@@ -1016,30 +1084,29 @@ export function runQuery(graph: SecurityGraph, query: ExplorerQuery, options: Ex
   const root = explorer.compileRoot(q);
   const limit = q.limit ?? EXPLORER_LIMITS.defaultLimit;
   // The first `limit` matches by id, kept sorted as they come (no sort of every match).
-  const top: Array<{ sortKey: string; node: GraphNode }> = [];
+  const top: GraphNode[] = [];
+  const before = resultOrder(graph);
   let count = 0;
-  const before = (a: { sortKey: string; node: GraphNode }, b: { sortKey: string; node: GraphNode }): boolean =>
-    a.sortKey < b.sortKey || (a.sortKey === b.sortKey && a.node.key < b.node.key);
-  const consider = (node: GraphNode): void => {
-    if (!explorer.matches(root, node)) return;
+  const consider = (index: number): void => {
+    if (!explorer.matches(root, index)) return;
     count++;
-    const item = { sortKey: node.id.toLowerCase(), node };
-    if (top.length === limit && !before(item, top[top.length - 1])) return;
+    const node = graph.nodes[index];
+    if (top.length === limit && !before(node, top[top.length - 1])) return;
     let lo = 0;
     let hi = top.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (before(top[mid], item)) lo = mid + 1;
+      if (before(top[mid], node)) lo = mid + 1;
       else hi = mid;
     }
-    top.splice(lo, 0, item);
+    top.splice(lo, 0, node);
     if (top.length > limit) top.pop();
   };
   const candidates = options.plan === false ? undefined : explorer.superset(root);
   if (options.plan !== false) explorer.prepareRoot(root, candidates);
-  if (candidates !== undefined) for (const n of candidates) consider(graph.nodes[n]);
-  else for (const type of root.types) for (const n of indexesOfType(graph, type)) consider(graph.nodes[n]);
-  const results: ExplorerMatch[] = top.map(({ node }) => {
+  if (candidates !== undefined) for (const n of candidates) consider(n);
+  else for (const type of root.types) for (const n of indexesOfType(graph, type)) consider(n);
+  const results: ExplorerMatch[] = top.map((node) => {
     const sink = explorer.newSink();
     explorer.collect(root, node, sink);
     const ref = (n: number): ExplorerNodeRef => ({ id: graph.nodes[n].id, name: graph.nodes[n].name, type: graph.nodes[n].type });

@@ -125,7 +125,7 @@ class NoInsights extends Map<string, Insight> {
 }
 const NO_INSIGHTS: Map<string, Insight> = new NoInsights();
 
-const KIND_INDEX: Readonly<Record<string, number>> = Object.fromEntries(EDGE_KINDS.map((k, i) => [k, i]));
+export const KIND_INDEX: Readonly<Record<string, number>> = Object.fromEntries(EDGE_KINDS.map((k, i) => [k, i]));
 /** Out-degree above which duplicate checks use a set instead of scanning the node's edges. */
 const HUB_DEGREE = 16;
 

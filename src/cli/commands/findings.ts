@@ -42,9 +42,10 @@ async function knownResources(store: Store): Promise<Known> {
   return { keys, registries };
 }
 
-/** Scanner files under the paths, each with the name it is stored under (its path below the directory given). */
 /** A directory holding this file is the agentless scanner's: `<dir>/<subscriptionId>/...` files, gated by provisioning. */
 export const AGENTLESS_MARKER = 'agentless.json';
+
+/** Scanner files under the paths, each with the name it is stored under (its path below the directory given). */
 
 function scannerFiles(paths: string[]): Array<{ file: string; name: string }> {
   const out: Array<{ file: string; name: string }> = [];

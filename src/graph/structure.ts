@@ -1,0 +1,200 @@
+/**
+ * Structure derived from a graph and reused across queries and path searches: node indexes per entity type, the
+ * `contains` parent of every node, and per set of types the candidates at or under each scope. All of it depends
+ * only on nodes (never removed, type fixed) and `contains` edges (never removed), so it stays valid while the
+ * graph's node and edge counts are unchanged; any addition drops it. Insights and properties, which can change in
+ * place, are never cached.
+ */
+import { KIND_INDEX, type GraphNode, type SecurityGraph } from './model.js';
+
+/** Node types and edges as flat arrays, for scans that would otherwise touch a node or edge object per step. */
+export interface Columns {
+  /** Per node, the number of its entity type in `typeNames`. */
+  typeCode: Uint8Array;
+  typeNames: string[];
+  /** Per edge, its kind's number (`KIND_INDEX`), source and target. */
+  edgeKind: Uint8Array;
+  edgeFrom: Int32Array;
+  edgeTo: Int32Array;
+  /** Adjacency (compressed rows): node n's outgoing edges are `outList[outStart[n] .. outStart[n + 1])`, in `graph.out` order; likewise incoming. */
+  outStart: Int32Array;
+  outList: Int32Array;
+  inStart: Int32Array;
+  inList: Int32Array;
+}
+
+/** Compressed rows of the edges grouped by `owner` (edges stay in number order within a node, as in `graph.out` / `graph.in`). */
+function compressedRows(nodes: number, owner: Int32Array): { start: Int32Array; list: Int32Array } {
+  const start = new Int32Array(nodes + 1);
+  for (let e = 0; e < owner.length; e++) start[owner[e] + 1]++;
+  for (let n = 0; n < nodes; n++) start[n + 1] += start[n];
+  const fill = start.slice(0, nodes);
+  const list = new Int32Array(owner.length);
+  for (let e = 0; e < owner.length; e++) list[fill[owner[e]]++] = e;
+  return { start, list };
+}
+
+interface Structure {
+  nodes: number;
+  edges: number;
+  columns?: Columns;
+  keyIsLowerCaseId?: Uint8Array;
+  /** Per insight id: the length of its node list when the membership array was made, and the array. */
+  insights: Map<string, { length: number; members: Uint8Array }>;
+  byType: Map<string, number[]>;
+  parent?: Int32Array;
+  under: Map<string, Map<number, number[]>>;
+  preorder: Map<string, Map<number, number[]>>;
+}
+
+const cache = new WeakMap<SecurityGraph, Structure>();
+
+function structure(graph: SecurityGraph): Structure {
+  let s = cache.get(graph);
+  if (s === undefined || s.nodes !== graph.nodes.length || s.edges !== graph.edges.length) {
+    s = { nodes: graph.nodes.length, edges: graph.edges.length, insights: new Map(), byType: new Map(), under: new Map(), preorder: new Map() };
+    cache.set(graph, s);
+  }
+  return s;
+}
+
+export function columns(graph: SecurityGraph): Columns {
+  const s = structure(graph);
+  if (s.columns === undefined) {
+    const typeNames: string[] = [];
+    const codes = new Map<string, number>();
+    const typeCode = new Uint8Array(graph.nodes.length);
+    for (const node of graph.nodes) {
+      let code = codes.get(node.type);
+      if (code === undefined) {
+        codes.set(node.type, (code = typeNames.length));
+        typeNames.push(node.type);
+      }
+      typeCode[node.index] = code;
+    }
+    const edgeKind = new Uint8Array(graph.edges.length);
+    const edgeFrom = new Int32Array(graph.edges.length);
+    const edgeTo = new Int32Array(graph.edges.length);
+    for (const e of graph.edges) {
+      edgeKind[e.index] = KIND_INDEX[e.kind];
+      edgeFrom[e.index] = e.from;
+      edgeTo[e.index] = e.to;
+    }
+    const out = compressedRows(graph.nodes.length, edgeFrom);
+    const inc = compressedRows(graph.nodes.length, edgeTo);
+    s.columns = { typeCode, typeNames, edgeKind, edgeFrom, edgeTo, outStart: out.start, outList: out.list, inStart: inc.start, inList: inc.list };
+  }
+  return s.columns;
+}
+
+/** Per node: 0 not checked yet, 1 its key is its id in lower case, 2 not (filled in by the caller as it checks). */
+export function keyIsLowerCaseId(graph: SecurityGraph): Uint8Array {
+  const s = structure(graph);
+  return (s.keyIsLowerCaseId ??= new Uint8Array(graph.nodes.length));
+}
+
+/** Per type code of `columns`, 1 when the type is one of `types`. */
+export function typeMask(graph: SecurityGraph, types: ReadonlySet<string>): Uint8Array {
+  const { typeNames } = columns(graph);
+  return Uint8Array.from(typeNames, (t) => (types.has(t) ? 1 : 0));
+}
+
+/**
+ * Per node, 1 when it carries the insight. Insights are only ever added, so the array stays valid while the
+ * insight's node list keeps its length (read it again after adding insights).
+ */
+export function insightMembers(graph: SecurityGraph, id: string): Uint8Array {
+  const s = structure(graph);
+  const list = graph.nodesWithInsight(id);
+  let hit = s.insights.get(id);
+  if (hit === undefined || hit.length !== list.length) {
+    const members = new Uint8Array(graph.nodes.length);
+    for (const n of list) members[n] = 1;
+    s.insights.set(id, (hit = { length: list.length, members }));
+  }
+  return hit.members;
+}
+
+const typesKey = (types: ReadonlySet<string>): string => [...types].sort().join(',');
+
+/** Node indexes of one entity type, in graph order (do not modify). */
+export function indexesOfType(graph: SecurityGraph, type: string): readonly number[] {
+  const s = structure(graph);
+  let list = s.byType.get(type);
+  if (list === undefined) s.byType.set(type, (list = graph.nodesOfType(type as GraphNode['type']).map((n) => n.index)));
+  return list;
+}
+
+/** Per node, the node that `contains` it, or -1 at the top of the tree (do not modify). */
+export function containsParents(graph: SecurityGraph): Int32Array {
+  const s = structure(graph);
+  if (s.parent === undefined) {
+    const parent = new Int32Array(graph.nodes.length).fill(-1);
+    for (const e of graph.edges) if (e.kind === 'contains' && parent[e.to] === -1) parent[e.to] = e.from;
+    s.parent = parent;
+  }
+  return s.parent;
+}
+
+/** Scope → nodes of `types` at or under it (along `contains`), in graph order per type (do not modify). */
+export function candidatesUnder(graph: SecurityGraph, types: ReadonlySet<string>): ReadonlyMap<number, number[]> {
+  const s = structure(graph);
+  const key = typesKey(types);
+  let under = s.under.get(key);
+  if (under === undefined) {
+    under = new Map();
+    const parent = containsParents(graph);
+    for (const type of [...types].sort()) {
+      for (const n of indexesOfType(graph, type)) {
+        for (let a = n, guard = 0; a !== -1 && guard < 33; a = parent[a], guard++) {
+          let l = under.get(a);
+          if (l === undefined) under.set(a, (l = []));
+          l.push(n);
+        }
+      }
+    }
+    s.under.set(key, under);
+  }
+  return under;
+}
+
+/**
+ * Scope → nodes of `types` at or under it, in the order a depth-first walk down `contains` from the scope meets
+ * them (children in edge order), the scope itself first (do not modify).
+ */
+export function preorderUnder(graph: SecurityGraph, types: ReadonlySet<string>): ReadonlyMap<number, number[]> {
+  const s = structure(graph);
+  const key = typesKey(types);
+  let under = s.preorder.get(key);
+  if (under === undefined) {
+    under = new Map();
+    const parent = containsParents(graph);
+    const ancestors: number[] = [];
+    const stack: number[] = [];
+    for (let root = 0; root < graph.nodes.length; root++) {
+      if (parent[root] !== -1) continue;
+      stack.push(root);
+      while (stack.length > 0) {
+        const n = stack.pop()!;
+        // The walk reaches n from its parent: drop the ancestors that are not on n's branch.
+        while (ancestors.length > 0 && ancestors[ancestors.length - 1] !== parent[n]) ancestors.pop();
+        ancestors.push(n);
+        if (types.has(graph.nodes[n].type)) {
+          for (const a of ancestors) {
+            let l = under.get(a);
+            if (l === undefined) under.set(a, (l = []));
+            l.push(n);
+          }
+        }
+        const children = graph.out[n];
+        for (let i = children.length - 1; i >= 0; i--) {
+          const edge = graph.edges[children[i]];
+          if (edge.kind === 'contains' && parent[edge.to] === n) stack.push(edge.to);
+        }
+      }
+      ancestors.length = 0;
+    }
+    s.preorder.set(key, under);
+  }
+  return under;
+}
