@@ -98,14 +98,18 @@ export async function startProfile(file: string): Promise<() => Promise<void>> {
   };
 }
 
+/** The young generation the benchmarks (and the README's large-estate server) run with. */
+export const DEFAULT_NODE_FLAGS = '--max-semi-space-size=64';
+
 /**
  * Re-runs this script with `--max-old-space-size=heapMb` (plus BENCH_NODE_FLAGS) unless it already has one; true
  * when it did (the caller then does nothing more: the exit code is the child's).
  */
 export function relaunchWithHeap(heapMb: number): boolean {
   if (process.execArgv.some((a) => a.startsWith('--max-old-space-size')) || process.env.BENCH_CHILD === '1') return false;
-  // BENCH_NODE_FLAGS: extra V8 flags to try (e.g. --max-semi-space-size=64: fewer scavenges while the scan keeps its states).
-  const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  // BENCH_NODE_FLAGS: V8 flags (default: the young generation a large-estate server is documented to run with).
+  const extra = (process.env.BENCH_NODE_FLAGS ?? DEFAULT_NODE_FLAGS).split(/\s+/).filter(Boolean);
+  console.log(`node flags: --max-old-space-size=${heapMb} ${extra.join(' ')}`.trimEnd());
   const r = spawnSync(process.execPath, [...process.execArgv, `--max-old-space-size=${heapMb}`, ...extra, ...process.argv.slice(1)], {
     stdio: 'inherit',
     env: { ...process.env, BENCH_CHILD: '1' },

@@ -23,7 +23,7 @@ import { KIND_INDEX, type EdgeKind, type GraphNode, type SecurityGraph } from '.
 import { validateQuery, type Condition, type Connection, type ExplorerQuery } from './explorer-query.js';
 import { compileComparison, compilePropertyPath, compileWhere } from './explorer-match.js';
 import { EXPLORER_LIMITS, entityTypesOf } from './explorer-vocabulary.js';
-import { candidatesUnder, columns, containsParents, indexesOfType, insightMembers, keyIsLowerCaseId, typeMask, type Columns } from './structure.js';
+import { borrowNodeBytes, candidatesUnder, columns, containsParents, derived, indexesOfType, returnNodeBytes, insightMembers, keyIsLowerCaseId, typeMask, type Columns } from './structure.js';
 
 export { validateQuery, validateQueryAt } from './explorer-query.js';
 export type {
@@ -132,7 +132,7 @@ interface CompiledConnection extends Spec {
   capabilities?: string[];
   effective: boolean;
   /** Per node: 0 unknown, 1 matches this connection's pattern, 2 does not. */
-  memo?: Int8Array;
+  memo?: Uint8Array;
   /** Effective access, out: scope → candidate targets (of `types`) at or under it. */
   under?: ReadonlyMap<number, number[]>;
   /** Effective access, out: principals evaluated one by one so far, and, past a threshold, all qualifying principals at once. */
@@ -141,6 +141,8 @@ interface CompiledConnection extends Spec {
   bulk?: Uint8Array;
   /** Effective access, out: `${scope}|${capabilities}` → some candidate under the scope qualifies. */
   scopeHits: Map<string, boolean>;
+  /** Effective access: chain → target access profile → its insufficient grantor groups (`insufficientAbove`). */
+  insufficient?: Map<Chain, Map<string, { insufficient: number; rest: ReadonlySet<string> }>>;
   /** Effective access: grantor-group capability set → target access profile → the access asked is held. */
   allowed?: WeakMap<ReadonlySet<string>, Map<string, boolean>>;
   /** Effective access, in: grantor → some member of it matches this connection's pattern. */
@@ -214,10 +216,13 @@ class Explorer {
   private specs = 0;
   private readonly recommendationCache = new Map<number, ReadonlyArray<{ key: string; name: string; state: string }>>();
   private readonly grantCache = new Map<number, Map<number, Set<string>>>();
-  private readonly inheritedCache = new Map<number, Inherited>();
-  private readonly chainCache = new Map<number, Chain>();
+  // Derived from role grants and memberships only: shared by every query over the same graph.
+  private readonly inheritedCache: Map<number, Inherited>;
+  private readonly chainCache: Map<number, Chain>;
+  private readonly objectIds: Map<number, string | null>;
+  private readonly borrowed: Uint8Array[] = [];
   private readonly supersets = new Map<number, number[] | null>();
-  private standaloneMemo?: Int8Array;
+  private readonly standaloneMemo: Int8Array;
 
   private readonly planning: boolean;
   private readonly bulkAfter: number;
@@ -230,6 +235,11 @@ class Explorer {
   ) {
     this.columns = columns(graph);
     this.parents = containsParents(graph);
+    this.inheritedCache = derived(graph, 'explorer.inherited', () => new Map());
+    this.chainCache = derived(graph, 'explorer.chains', () => new Map());
+    this.standaloneMemo = derived(graph, 'explorer.standalone', () => new Int8Array(graph.size));
+    // An identity's object id is what it is: read once per graph.
+    this.objectIds = derived(graph, 'explorer.objectIds', () => new Map<number, string | null>());
     this.planning = options.plan !== false;
     this.bulkAfter = options.plan === 'bulk' ? 0 : EXPLORER_LIMITS.bulkAfter;
   }
@@ -312,7 +322,7 @@ class Explorer {
       const cols = this.columns;
       const kind = KIND_INDEX.hasVulnerability;
       // Per vulnerability node whose own properties decide: 1 accepted, 2 not (most edges point at a few CVEs).
-      const byVulnerability = new Int8Array(this.graph.size);
+      const byVulnerability = this.bytes();
       const accepts = (e: number, vuln: GraphNode): boolean => {
         if (id !== undefined && vuln.id.toLowerCase() !== id) return false;
         if (severities !== undefined) {
@@ -407,7 +417,7 @@ class Explorer {
 
   /** Memoised: the node matches the pattern at the far end of the connection. */
   private target(conn: CompiledConnection, index: number): boolean {
-    const memo = (conn.memo ??= new Int8Array(this.graph.size));
+    const memo = (conn.memo ??= this.bytes());
     const known = memo[index];
     if (known !== 0) return known === 1;
     const ok = this.matches(conn, index);
@@ -520,7 +530,7 @@ class Explorer {
     const grants = this.grantsOf(principal);
     if (grants.size === 0) return false;
     const under = this.underIndex(conn);
-    const objectId = objectIdOf(principal);
+    const objectId = this.objectIdOf(principal);
     for (const s of grants.keys()) {
       const candidates = under.get(s);
       if (candidates === undefined) continue;
@@ -701,7 +711,7 @@ class Explorer {
         if (!conn.types.has(principal.type)) continue;
         const caps = this.inheritedCaps(p, chain);
         for (const c of own) caps.add(c);
-        if (this.allows(conn, target, caps, objectIdOf(principal)) && this.target(conn, p)) return true;
+        if (this.allows(conn, target, caps, this.objectIdOf(principal)) && this.target(conn, p)) return true;
       }
     }
     if (chain.groups.length === 0) return false;
@@ -734,11 +744,11 @@ class Explorer {
    */
   private bulkOut(conn: CompiledConnection): Uint8Array {
     const g = this.graph;
-    const out = new Uint8Array(g.size);
+    const out = this.bytes();
     const grantors = new Set<number>();
     const caps = new Set<string>();
-    const rest = new Set<string>();
-    const { inStart, inList, edgeKind } = this.columns;
+    const taken = new Set<object>();
+    const { inStart, inList, edgeKind, edgeFrom } = this.columns;
     const permission = KIND_INDEX.hasPermissionTo;
     for (const t of this.bulkTargets(conn)) {
       if (!this.target(conn, t)) continue;
@@ -751,8 +761,8 @@ class Explorer {
       for (let i = inStart[t], end = inStart[t + 1]; i < end; i++) {
         const e = inList[i];
         if (edgeKind[e] !== permission) continue;
+        const x = edgeFrom[e];
         const edge = g.edges[e];
-        const x = edge.from;
         if (!this.standalone(x)) {
           const { caps: own, used } = edgeCaps(edge.properties);
           if (!used) continue;
@@ -770,7 +780,7 @@ class Explorer {
           const above = c.own.get(x);
           if (above) for (const a of above) caps.add(a);
         }
-        if (this.allows(conn, node, caps, objectIdOf(g.nodes[x]))) out[x] = 1;
+        if (this.allows(conn, node, caps, this.objectIdOf(x))) out[x] = 1;
         caps.clear();
       }
       if (grouped !== undefined) {
@@ -778,23 +788,24 @@ class Explorer {
           if (out[p] === 1) continue;
           const held = this.inheritedCaps(p, chain);
           for (const c of own) held.add(c);
-          if (this.allows(conn, node, held, objectIdOf(g.nodes[p]))) out[p] = 1;
+          if (this.allows(conn, node, held, this.objectIdOf(p))) out[p] = 1;
         }
       }
-      rest.clear();
-      let insufficient = 0;
+      // Groups are shared down the tree: one whose grantors were taken for an earlier target adds nothing new.
       for (let c: Chain | undefined = chain; c !== undefined; c = c.parent) {
         for (const grp of c.groups) {
-          if (!this.allowsGroup(conn, node, grp.caps)) {
-            insufficient++;
-            for (const x of grp.caps) rest.add(x);
-            continue;
-          }
+          if (taken.has(grp) || !this.allowsGroup(conn, node, grp.caps)) continue;
+          taken.add(grp);
           for (const x of grp.grantors) grantors.add(x);
         }
       }
+      const { insufficient, rest } = this.insufficientAbove(conn, chain, node);
       if (insufficient >= 2 && this.allows(conn, node, rest, undefined)) {
-        for (const grp of this.inherited(parent!).groups) if (this.allowsGroup(conn, node, grp.caps)) for (const p of grp.principals) out[p] = 1;
+        for (const grp of this.inherited(parent!).groups) {
+          if (taken.has(grp) || !this.allowsGroup(conn, node, grp.caps)) continue;
+          taken.add(grp);
+          for (const p of grp.principals) out[p] = 1;
+        }
       }
     }
     for (const x of grantors) for (const p of this.members(x)) out[p] = 1;
@@ -814,17 +825,65 @@ class Explorer {
     }
   }
 
+  /**
+   * The grantor groups of a chain whose capabilities do not give the access asked on a target like `node`: how many,
+   * and all their capabilities together (remembered per connection, chain and target profile).
+   */
+  private insufficientAbove(conn: CompiledConnection, chain: Chain, node: GraphNode): { insufficient: number; rest: ReadonlySet<string> } {
+    const byChain = (conn.insufficient ??= new Map());
+    let byProfile = byChain.get(chain);
+    if (byProfile === undefined) byChain.set(chain, (byProfile = new Map()));
+    const key = accessProfile(node);
+    let hit = byProfile.get(key);
+    if (hit === undefined) {
+      const rest = new Set<string>();
+      let insufficient = 0;
+      for (let c: Chain | undefined = chain; c !== undefined; c = c.parent) {
+        for (const grp of c.groups) {
+          if (this.allowsGroup(conn, node, grp.caps)) continue;
+          insufficient++;
+          for (const x of grp.caps) rest.add(x);
+        }
+      }
+      byProfile.set(key, (hit = { insufficient, rest }));
+    }
+    return hit;
+  }
+
   /** The targets a bulk evaluation goes through (it pays off once more principals than these have been checked). */
   private bulkTargets(conn: CompiledConnection): readonly number[] {
     return (conn.targets ??= this.superset(conn) ?? this.allOf(conn.types));
   }
 
   /** The node is in no group and has no members: its roles are its own only. */
+  private objectIdOf(principal: GraphNode | number): string | undefined {
+    const index = typeof principal === 'number' ? principal : principal.index;
+    let id = this.objectIds.get(index);
+    if (id === undefined) this.objectIds.set(index, (id = objectIdOf(this.graph.nodes[index]) ?? null));
+    return id ?? undefined;
+  }
+
+  /** A zeroed byte per node for this query (handed back by `release`). */
+  bytes(): Uint8Array {
+    const b = borrowNodeBytes(this.graph);
+    this.borrowed.push(b);
+    return b;
+  }
+
+  /** Hands the query's scratch arrays back for the next query over the graph. */
+  release(): void {
+    returnNodeBytes(this.graph, this.borrowed);
+    this.borrowed.length = 0;
+  }
+
   private standalone(n: number): boolean {
-    const memo = (this.standaloneMemo ??= new Int8Array(this.graph.size));
+    const memo = this.standaloneMemo;
     if (memo[n] !== 0) return memo[n] === 1;
-    const g = this.graph;
-    const alone = !g.out[n].some((e) => g.edges[e].kind === 'memberOf') && !g.in[n].some((e) => g.edges[e].kind === 'memberOf');
+    const { outStart, outList, inStart, inList, edgeKind } = this.columns;
+    const member = KIND_INDEX.memberOf;
+    let alone = true;
+    for (let i = outStart[n], end = outStart[n + 1]; alone && i < end; i++) if (edgeKind[outList[i]] === member) alone = false;
+    for (let i = inStart[n], end = inStart[n + 1]; alone && i < end; i++) if (edgeKind[inList[i]] === member) alone = false;
     memo[n] = alone ? 1 : 2;
     return alone;
   }
@@ -971,7 +1030,7 @@ class Explorer {
         if (candidates === undefined) continue;
         const caps = this.capsAt(grants, s);
         const scope = g.nodes[s];
-        const self = conn.types.has(scope.type) && this.allows(conn, scope, caps, objectIdOf(node)) && this.target(conn, s);
+        const self = conn.types.has(scope.type) && this.allows(conn, scope, caps, this.objectIdOf(node)) && this.target(conn, s);
         if (!self && !this.scopeHit(conn, s, caps, candidates)) continue;
         for (const t of candidates) {
           if (seen.has(t)) continue;
@@ -1081,48 +1140,52 @@ export function runQuery(graph: SecurityGraph, query: ExplorerQuery, options: Ex
   const started = performance.now();
   const q = validateQuery(query);
   const explorer = new Explorer(graph, options);
-  const root = explorer.compileRoot(q);
-  const limit = q.limit ?? EXPLORER_LIMITS.defaultLimit;
-  // The first `limit` matches by id, kept sorted as they come (no sort of every match).
-  const top: GraphNode[] = [];
-  const before = resultOrder(graph);
-  let count = 0;
-  const consider = (index: number): void => {
-    if (!explorer.matches(root, index)) return;
-    count++;
-    const node = graph.nodes[index];
-    if (top.length === limit && !before(node, top[top.length - 1])) return;
-    let lo = 0;
-    let hi = top.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (before(top[mid], node)) lo = mid + 1;
-      else hi = mid;
-    }
-    top.splice(lo, 0, node);
-    if (top.length > limit) top.pop();
-  };
-  const candidates = options.plan === false ? undefined : explorer.superset(root);
-  if (options.plan !== false) explorer.prepareRoot(root, candidates);
-  if (candidates !== undefined) for (const n of candidates) consider(n);
-  else for (const type of root.types) for (const n of indexesOfType(graph, type)) consider(n);
-  const results: ExplorerMatch[] = top.map((node) => {
-    const sink = explorer.newSink();
-    explorer.collect(root, node, sink);
-    const ref = (n: number): ExplorerNodeRef => ({ id: graph.nodes[n].id, name: graph.nodes[n].name, type: graph.nodes[n].type });
-    return {
-      id: node.id,
-      name: node.name,
-      type: node.type,
-      ...(node.subscriptionId !== undefined ? { subscriptionId: node.subscriptionId } : {}),
-      matched: {
-        nodes: sink.nodes.map(ref),
-        edges: [...sink.edges].map((e) => {
-          const edge = graph.edges[e];
-          return { from: graph.nodes[edge.from].id, to: graph.nodes[edge.to].id, kind: edge.kind };
-        }),
-      },
+  try {
+    const root = explorer.compileRoot(q);
+    const limit = q.limit ?? EXPLORER_LIMITS.defaultLimit;
+    // The first `limit` matches by id, kept sorted as they come (no sort of every match).
+    const top: GraphNode[] = [];
+    const before = resultOrder(graph);
+    let count = 0;
+    const consider = (index: number): void => {
+      if (!explorer.matches(root, index)) return;
+      count++;
+      const node = graph.nodes[index];
+      if (top.length === limit && !before(node, top[top.length - 1])) return;
+      let lo = 0;
+      let hi = top.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (before(top[mid], node)) lo = mid + 1;
+        else hi = mid;
+      }
+      top.splice(lo, 0, node);
+      if (top.length > limit) top.pop();
     };
-  });
-  return { count, truncated: count > limit, results, millis: Math.round((performance.now() - started) * 10) / 10 };
+    const candidates = options.plan === false ? undefined : explorer.superset(root);
+    if (options.plan !== false) explorer.prepareRoot(root, candidates);
+    if (candidates !== undefined) for (const n of candidates) consider(n);
+    else for (const type of root.types) for (const n of indexesOfType(graph, type)) consider(n);
+    const results: ExplorerMatch[] = top.map((node) => {
+      const sink = explorer.newSink();
+      explorer.collect(root, node, sink);
+      const ref = (n: number): ExplorerNodeRef => ({ id: graph.nodes[n].id, name: graph.nodes[n].name, type: graph.nodes[n].type });
+      return {
+        id: node.id,
+        name: node.name,
+        type: node.type,
+        ...(node.subscriptionId !== undefined ? { subscriptionId: node.subscriptionId } : {}),
+        matched: {
+          nodes: sink.nodes.map(ref),
+          edges: [...sink.edges].map((e) => {
+            const edge = graph.edges[e];
+            return { from: graph.nodes[edge.from].id, to: graph.nodes[edge.to].id, kind: edge.kind };
+          }),
+        },
+      };
+    });
+    return { count, truncated: count > limit, results, millis: Math.round((performance.now() - started) * 10) / 10 };
+  } finally {
+    explorer.release();
+  }
 }

@@ -39,6 +39,9 @@ interface Structure {
   edges: number;
   columns?: Columns;
   keyIsLowerCaseId?: Uint8Array;
+  derived: Map<string, unknown>;
+  /** Zeroed per-node byte arrays handed back by earlier queries. */
+  spareBytes: Uint8Array[];
   /** Per insight id: the length of its node list when the membership array was made, and the array. */
   insights: Map<string, { length: number; members: Uint8Array }>;
   byType: Map<string, number[]>;
@@ -52,7 +55,7 @@ const cache = new WeakMap<SecurityGraph, Structure>();
 function structure(graph: SecurityGraph): Structure {
   let s = cache.get(graph);
   if (s === undefined || s.nodes !== graph.nodes.length || s.edges !== graph.edges.length) {
-    s = { nodes: graph.nodes.length, edges: graph.edges.length, insights: new Map(), byType: new Map(), under: new Map(), preorder: new Map() };
+    s = { nodes: graph.nodes.length, edges: graph.edges.length, insights: new Map(), derived: new Map(), spareBytes: [], byType: new Map(), under: new Map(), preorder: new Map() };
     cache.set(graph, s);
   }
   return s;
@@ -85,6 +88,35 @@ export function columns(graph: SecurityGraph): Columns {
     s.columns = { typeCode, typeNames, edgeKind, edgeFrom, edgeTo, outStart: out.start, outList: out.list, inStart: inc.start, inList: inc.list };
   }
   return s.columns;
+}
+
+/**
+ * A value its caller derives from the graph's nodes and edges (role grants included, which never change once
+ * added), kept with the rest of the structure under `name` and dropped with it.
+ */
+export function derived<T>(graph: SecurityGraph, name: string, make: () => T): T {
+  const s = structure(graph);
+  let value = s.derived.get(name) as T | undefined;
+  if (value === undefined) s.derived.set(name, (value = make()));
+  return value;
+}
+
+/**
+ * A zeroed byte per node, for one query's scratch work. Queries that hand theirs back (`returnNodeBytes`) let the
+ * next one reuse them: a million-node graph would otherwise allocate megabytes of external memory per query, which
+ * V8 answers with full collections of the whole heap.
+ */
+export function borrowNodeBytes(graph: SecurityGraph): Uint8Array {
+  return structure(graph).spareBytes.pop() ?? new Uint8Array(graph.nodes.length);
+}
+
+export function returnNodeBytes(graph: SecurityGraph, bytes: Iterable<Uint8Array>): void {
+  const s = structure(graph);
+  for (const b of bytes) {
+    if (b.length !== graph.nodes.length || s.spareBytes.length >= 16) continue;
+    b.fill(0);
+    s.spareBytes.push(b);
+  }
 }
 
 /** Per node: 0 not checked yet, 1 its key is its id in lower case, 2 not (filled in by the caller as it checks). */
