@@ -12,8 +12,9 @@
  *      (default 20) runs of each, p50 / p95 / max per template and the p95 over all runs;
  *  (5) the same two-hop query — internet-exposed VMs whose managed identity has a (direct) permission edge to a Key
  *      Vault — as a WITH RECURSIVE CTE over the graph loaded into PostgreSQL (schema bench_graph, loaded with COPY;
- *      $PALISADE_PG_URL or postgres://postgres@127.0.0.1:5432/test) and as a walk over SecurityGraph adjacency: the
- *      same pairs, medians of BENCH_PG_RUNS (default 5) runs after a warm-up, and the ratio PostgreSQL / in-memory;
+ *      $PALISADE_PG_URL or postgres://postgres@127.0.0.1:5432/test) and as a walk over the graph's compressed
+ *      adjacency (the explorer's columns, structure.ts): the same pairs, medians of BENCH_PG_RUNS (default 5) runs
+ *      after a warm-up, and the ratio PostgreSQL / in-memory;
  *  (6) a summary of the three goals: graph build + all templates ≤ 2× policy evaluation, explorer p95 ≤ 100 ms,
  *      PostgreSQL / in-memory ≥ 10.
  *
@@ -33,6 +34,8 @@ import type { ArgRow } from '../core/index.js';
 import { readFindingsFile, type Finding } from '../findings/index.js';
 import {
   buildGraph,
+  columns,
+  KIND_INDEX,
   findAttackPaths,
   greedyChokePoints,
   loadAttackPathTemplates,
@@ -104,24 +107,32 @@ function policyScan(estate: Awaited<ReturnType<typeof loadPolicyEstate>>): { ind
 // ---- (5) the two-hop query ---------------------------------------------------------------------------------------
 
 /**
- * Internet-exposed VMs → canAuthenticateAs → ManagedIdentity → hasPermissionTo → AzureKeyVault, over adjacency,
- * starting from the graph's insight index (as PostgreSQL starts from its index on node type).
+ * Internet-exposed VMs → canAuthenticateAs → ManagedIdentity → hasPermissionTo → AzureKeyVault, over the graph's
+ * compressed adjacency (the explorer's), starting from the insight's node list (as PostgreSQL starts from its index
+ * on node type).
  */
 function twoHopInMemory(g: SecurityGraph): number[][] {
+  const { typeCode, typeNames, edgeKind, edgeTo, outStart, outList } = columns(g);
+  const vm = typeNames.indexOf('AzureVM');
+  const identity = typeNames.indexOf('ManagedIdentity');
+  const vault = typeNames.indexOf('AzureKeyVault');
+  const authenticates = KIND_INDEX.canAuthenticateAs;
+  const permits = KIND_INDEX.hasPermissionTo;
   const pairs: number[][] = [];
   const vaults: number[] = [];
   for (const n of g.nodesWithInsight('exposedToInternet')) {
-    const vm = g.nodes[n];
-    if (vm.type !== 'AzureVM') continue;
+    if (typeCode[n] !== vm) continue;
     vaults.length = 0;
-    for (const e1 of g.out[vm.index]) {
-      const a = g.edges[e1];
-      if (a.kind !== 'canAuthenticateAs' || g.nodes[a.to].type !== 'ManagedIdentity') continue;
-      for (const e2 of g.out[a.to]) {
-        const b = g.edges[e2];
-        if (b.kind !== 'hasPermissionTo' || g.nodes[b.to].type !== 'AzureKeyVault' || vaults.includes(b.to)) continue;
-        vaults.push(b.to);
-        pairs.push([vm.index, b.to]);
+    for (let i = outStart[n]; i < outStart[n + 1]; i++) {
+      const a = outList[i];
+      const mi = edgeTo[a];
+      if (edgeKind[a] !== authenticates || typeCode[mi] !== identity) continue;
+      for (let j = outStart[mi]; j < outStart[mi + 1]; j++) {
+        const b = outList[j];
+        const to = edgeTo[b];
+        if (edgeKind[b] !== permits || typeCode[to] !== vault || vaults.includes(to)) continue;
+        vaults.push(to);
+        pairs.push([n, to]);
       }
     }
   }

@@ -190,19 +190,6 @@ function edgeCaps(properties: Record<string, unknown> | undefined): { caps: stri
   return { caps, used };
 }
 
-/** Adds the capabilities of a permission edge's unconditional grants to `into`; false when it has none at all. */
-function addEdgeCaps(properties: Record<string, unknown> | undefined, into: Set<string>): boolean {
-  const grants = properties?.grants as Grant[] | undefined;
-  if (!Array.isArray(grants)) return false;
-  let used = false;
-  for (const g of grants) {
-    if (g === null || typeof g !== 'object' || g.conditional) continue;
-    used = true;
-    if (Array.isArray(g.capabilities)) for (const c of g.capabilities) into.add(c);
-  }
-  return used;
-}
-
 function capsKey(caps: ReadonlySet<string>): string {
   return [...caps].sort().join(',');
 }
@@ -219,7 +206,8 @@ class Explorer {
   // Derived from role grants and memberships only: shared by every query over the same graph.
   private readonly inheritedCache: Map<number, Inherited>;
   private readonly chainCache: Map<number, Chain>;
-  private readonly objectIds: Map<number, string | null>;
+  private readonly objectIds: Array<string | null | undefined>;
+  private readonly edgeGrants: Array<{ caps: string[]; used: boolean } | undefined>;
   private readonly borrowed: Uint8Array[] = [];
   private readonly supersets = new Map<number, number[] | null>();
   private readonly standaloneMemo: Int8Array;
@@ -239,7 +227,9 @@ class Explorer {
     this.chainCache = derived(graph, 'explorer.chains', () => new Map());
     this.standaloneMemo = derived(graph, 'explorer.standalone', () => new Int8Array(graph.size));
     // An identity's object id is what it is: read once per graph.
-    this.objectIds = derived(graph, 'explorer.objectIds', () => new Map<number, string | null>());
+    // Filled arrays (not `new Array(n)`, whose million holes V8 would keep as a dictionary).
+    this.objectIds = derived(graph, 'explorer.objectIds', () => Array.from({ length: graph.size }, () => undefined));
+    this.edgeGrants = derived(graph, 'explorer.edgeGrants', () => Array.from({ length: graph.edges.length }, () => undefined));
     this.planning = options.plan !== false;
     this.bulkAfter = options.plan === 'bulk' ? 0 : EXPLORER_LIMITS.bulkAfter;
   }
@@ -492,7 +482,7 @@ class Explorer {
       for (const e of g.out[p]) {
         const edge = g.edges[e];
         if (edge.kind !== 'hasPermissionTo') continue;
-        const { caps, used } = edgeCaps(edge.properties);
+        const { caps, used } = this.grantsOfEdge(e);
         if (!used) continue;
         let set = grants.get(edge.to);
         if (set === undefined) grants.set(edge.to, (set = new Set()));
@@ -567,7 +557,7 @@ class Explorer {
     for (const e of g.in[s]) {
       const edge = g.edges[e];
       if (edge.kind !== 'hasPermissionTo') continue;
-      const { caps, used } = edgeCaps(edge.properties);
+      const { caps, used } = this.grantsOfEdge(e);
       if (!used) continue;
       let set = out.get(edge.from);
       if (set === undefined) out.set(edge.from, (set = new Set()));
@@ -762,9 +752,8 @@ class Explorer {
         const e = inList[i];
         if (edgeKind[e] !== permission) continue;
         const x = edgeFrom[e];
-        const edge = g.edges[e];
         if (!this.standalone(x)) {
-          const { caps: own, used } = edgeCaps(edge.properties);
+          const { caps: own, used } = this.grantsOfEdge(e);
           if (!used) continue;
           grouped ??= new Map<number, Set<string>>();
           let set = grouped.get(x);
@@ -772,10 +761,10 @@ class Explorer {
           for (const c of own) set.add(c);
           continue;
         }
-        if (out[x] === 1 || !addEdgeCaps(edge.properties, caps)) {
-          caps.clear();
-          continue;
-        }
+        if (out[x] === 1) continue;
+        const own = this.grantsOfEdge(e);
+        if (!own.used) continue;
+        for (const c of own.caps) caps.add(c);
         for (let c: Chain | undefined = chain; c !== undefined; c = c.parent) {
           const above = c.own.get(x);
           if (above) for (const a of above) caps.add(a);
@@ -858,9 +847,16 @@ class Explorer {
   /** The node is in no group and has no members: its roles are its own only. */
   private objectIdOf(principal: GraphNode | number): string | undefined {
     const index = typeof principal === 'number' ? principal : principal.index;
-    let id = this.objectIds.get(index);
-    if (id === undefined) this.objectIds.set(index, (id = objectIdOf(this.graph.nodes[index]) ?? null));
+    let id = this.objectIds[index];
+    if (id === undefined) this.objectIds[index] = id = objectIdOf(this.graph.nodes[index]) ?? null;
     return id ?? undefined;
+  }
+
+  /** What a permission edge's unconditional grants hold (read once per graph: grants never change once added). */
+  private grantsOfEdge(e: number): { caps: string[]; used: boolean } {
+    let grants = this.edgeGrants[e];
+    if (grants === undefined) this.edgeGrants[e] = grants = edgeCaps(this.graph.edges[e].properties);
+    return grants;
   }
 
   /** A zeroed byte per node for this query (handed back by `release`). */

@@ -2,7 +2,9 @@
  * The cloud security graph: build it from an estate and scanner findings, match the attack-path templates over it,
  * find choke points, run explorer queries, export it.
  */
-export { SecurityGraph, EDGE_KINDS } from './model.js';
+export { SecurityGraph, EDGE_KINDS, KIND_INDEX } from './model.js';
+export { columns, insightMembers } from './structure.js';
+export type { Columns } from './structure.js';
 export type { EntityType, EdgeKind, GraphNode, GraphEdge, Insight, NodeInput } from './model.js';
 export { entityTypeOf, expandEntityType, ENTITY_GROUPS } from './entity-types.js';
 export { buildGraph } from './builder.js';
