@@ -32,7 +32,7 @@ export function resourceNode(graph: SecurityGraph, row: ArgRow, key = canonicalK
   return graph.addNode({
     key,
     id: row.id,
-    type: entityTypeOf(row.type, row.kind),
+    type: entityTypeOf(row.type, row.kind, typeKey),
     name,
     resourceType: row.type,
     subscriptionId: row.subscriptionId,
@@ -74,7 +74,8 @@ export function containerOf(key: string, typeKey: string, row: ArgRow): string |
 
 /** Adds every entity row as a node, then the `contains` edges between nodes that exist. */
 export function addResources(graph: SecurityGraph, rows: Iterable<ArgRow>, keep: RowIndex): void {
-  const parents: Array<[number, string]> = [];
+  const children: number[] = [];
+  const parentKeys: string[] = [];
   for (const row of rows) {
     const typeKey = row.type.toLowerCase();
     if (!isEntityRow(typeKey)) continue;
@@ -82,10 +83,19 @@ export function addResources(graph: SecurityGraph, rows: Iterable<ArgRow>, keep:
     keep.set(key, row);
     const node = resourceNode(graph, row, key, typeKey);
     const parent = containerOf(key, typeKey, row);
-    if (parent !== undefined) parents.push([node.index, parent]);
+    if (parent === undefined) continue;
+    children.push(node.index);
+    parentKeys.push(parent);
   }
-  for (const [child, parentKey] of parents) {
-    const parent = graph.node(parentKey);
-    if (parent !== undefined) graph.addEdge(parent, child, 'contains', undefined, true);
+  // Siblings usually come together: the previous child's parent is looked up once for all of them.
+  let lastKey: string | undefined;
+  let last: GraphNode | undefined;
+  for (let i = 0; i < children.length; i++) {
+    const parentKey = parentKeys[i];
+    if (parentKey !== lastKey) {
+      lastKey = parentKey;
+      last = graph.node(parentKey);
+    }
+    if (last !== undefined) graph.addEdge(last, children[i], 'contains', undefined, true);
   }
 }

@@ -31,8 +31,8 @@ const BY_ARM_TYPE: Readonly<Record<string, EntityType>> = {
   'microsoft.managedidentity/userassignedidentities': 'ManagedIdentity',
 };
 
-export function entityTypeOf(armType: string, kind?: unknown): EntityType {
-  const t = armType.toLowerCase();
+export function entityTypeOf(armType: string, kind?: unknown, typeKey?: string): EntityType {
+  const t = typeKey ?? armType.toLowerCase();
   if (t === 'microsoft.web/sites') return typeof kind === 'string' && kind.toLowerCase().includes('functionapp') ? 'AzureFunctionApp' : 'AzureWebApp';
   return BY_ARM_TYPE[t] ?? 'AzureResource';
 }

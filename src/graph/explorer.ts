@@ -23,7 +23,7 @@ import { KIND_INDEX, type EdgeKind, type GraphNode, type SecurityGraph } from '.
 import { validateQuery, type Condition, type Connection, type ExplorerQuery } from './explorer-query.js';
 import { compileComparison, compilePropertyPath, compileWhere } from './explorer-match.js';
 import { EXPLORER_LIMITS, entityTypesOf } from './explorer-vocabulary.js';
-import { borrowNodeBytes, candidatesUnder, columns, containsParents, derived, indexesOfType, returnNodeBytes, insightMembers, keyIsLowerCaseId, typeMask, type Columns } from './structure.js';
+import { borrowNodeBytes, candidatesUnder, columns, containsParents, derived, indexesOfType, peekDerived, returnNodeBytes, insightMembers, keyIsLowerCaseId, typeMask, type Columns } from './structure.js';
 
 export { validateQuery, validateQueryAt } from './explorer-query.js';
 export type {
@@ -141,6 +141,8 @@ interface CompiledConnection extends Spec {
   bulk?: Uint8Array;
   /** Effective access, out: `${scope}|${capabilities}` → some candidate under the scope qualifies. */
   scopeHits: Map<string, boolean>;
+  /** Effective access out to a far side of types only: the key of the answer shared across queries. */
+  sharedKey?: string;
   /** Effective access: chain → target access profile → its insufficient grantor groups (`insufficientAbove`). */
   insufficient?: Map<Chain, Map<string, { insufficient: number; rest: ReadonlySet<string> }>>;
   /** Effective access: grantor-group capability set → target access profile → the access asked is held. */
@@ -418,8 +420,14 @@ class Explorer {
   private connectionHolds(conn: CompiledConnection, index: number): boolean {
     if (conn.effective) {
       if (!conn.out) return this.effectiveIn(conn, this.graph.nodes[index]);
-      if (conn.bulk === undefined && this.planning && ++conn.evaluations > this.bulkAfter && (this.bulkAfter === 0 || conn.evaluations > this.bulkTargets(conn).length)) {
-        conn.bulk = this.bulkOut(conn);
+      if (conn.bulk === undefined && this.planning) {
+        // A shared answer (far side of types only) is used as soon as some query has found it; finding it pays off
+        // once more principals than targets are checked, or, being kept for later queries, after a few thousand.
+        const shared = this.sharedBulkKey(conn);
+        conn.bulk = shared === undefined ? undefined : peekDerived<Uint8Array>(this.graph, shared);
+        if (conn.bulk === undefined && ++conn.evaluations > this.bulkAfter && (this.bulkAfter === 0 || shared !== undefined || conn.evaluations > this.bulkTargets(conn).length)) {
+          conn.bulk = this.bulkOut(conn);
+        }
       }
       return conn.bulk !== undefined ? conn.bulk[index] === 1 : this.effectiveOut(conn, this.graph.nodes[index]);
     }
@@ -733,8 +741,22 @@ class Explorer {
    * the principals holding that combination. The same set `effectiveOut` answers for one principal at a time.
    */
   private bulkOut(conn: CompiledConnection): Uint8Array {
+    const shared = this.sharedBulkKey(conn);
+    if (shared === undefined) return this.bulkOutInto(conn, this.bytes());
+    return derived(this.graph, shared, () => this.bulkOutInto(conn, new Uint8Array(this.graph.size)));
+  }
+
+  /**
+   * A far side of types only: who has the access asked depends on role grants and target properties alone, fixed
+   * once the graph is built, so every query asking the same access shares the answer (kept under this key).
+   */
+  private sharedBulkKey(conn: CompiledConnection): string | undefined {
+    if (conn.conditions.length > 0 || conn.connections.length > 0) return undefined;
+    return (conn.sharedKey ??= `explorer.bulk|${[...conn.types].sort().join(',')}|${conn.access ?? ''}|${conn.capabilities?.join(',') ?? ''}`);
+  }
+
+  private bulkOutInto(conn: CompiledConnection, out: Uint8Array): Uint8Array {
     const g = this.graph;
-    const out = this.bytes();
     const grantors = new Set<number>();
     const caps = new Set<string>();
     const taken = new Set<object>();

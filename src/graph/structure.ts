@@ -1,9 +1,10 @@
 /**
  * Structure derived from a graph and reused across queries and path searches: node indexes per entity type, the
- * `contains` parent of every node, and per set of types the candidates at or under each scope. All of it depends
- * only on nodes (never removed, type fixed) and `contains` edges (never removed), so it stays valid while the
- * graph's node and edge counts are unchanged; any addition drops it. Insights and properties, which can change in
- * place, are never cached.
+ * `contains` parent of every node, per set of types the candidates at or under each scope, flat columns of types
+ * and edges, and what callers derive (`derived`). It depends on nodes (never removed, type fixed), edges (never
+ * removed, their properties fixed once added) and node properties (never changed after the build: a changed estate
+ * builds a new graph), so it stays valid while the graph's node and edge counts are unchanged; any addition drops
+ * it. Insights can be added to a built graph: what is read from them is kept per insight list length.
  */
 import { KIND_INDEX, type GraphNode, type SecurityGraph } from './model.js';
 
@@ -99,6 +100,11 @@ export function derived<T>(graph: SecurityGraph, name: string, make: () => T): T
   let value = s.derived.get(name) as T | undefined;
   if (value === undefined) s.derived.set(name, (value = make()));
   return value;
+}
+
+/** What `derived` keeps under `name`, without making it. */
+export function peekDerived<T>(graph: SecurityGraph, name: string): T | undefined {
+  return structure(graph).derived.get(name) as T | undefined;
 }
 
 /**
