@@ -719,4 +719,23 @@ describe('scale', () => {
     }
     for (const q of queries.slice(0, 4)) expect(runQuery(g, q, { plan: 'bulk' }).results).toEqual(runQuery(g, q, { plan: false }).results);
   });
+
+  it('answers kept per graph (effective access shared across queries, flat columns) follow what is added to the graph', () => {
+    const g = synthetic();
+    const readers: ExplorerQuery = { entity: 'Identity', connections: [{ edge: 'hasPermissionTo', access: 'read', entity: 'AzureKeyVault' }], limit: 10_000 };
+    // The bulk answer for "read access to a Key Vault" is found by this query and kept with the graph ...
+    const first = runQuery(g, readers, { plan: 'bulk' });
+    expect(first.results.map((r) => r.name)).not.toContain('late-reader');
+    // ... and reused by a query reaching the same far side from another root (checked against the unplanned scan).
+    const viaVm: ExplorerQuery = { entity: 'AzureVM', connections: [{ edge: 'canAuthenticateAs', entity: 'ManagedIdentity', connections: [{ edge: 'hasPermissionTo', access: 'read', entity: 'AzureKeyVault' }] }] };
+    expect(runQuery(g, viaVm).results).toEqual(runQuery(g, viaVm, { plan: false }).results);
+    // A principal granted read on a vault afterwards: the kept answers are dropped with the graph's structure.
+    const vault = g.nodesOfType('AzureKeyVault')[0];
+    const late = g.addNode({ key: 'principal:late-reader', id: 'late-reader', type: 'User', name: 'late-reader', properties: { objectId: 'late-reader' } });
+    g.addEdge(late, vault, 'hasPermissionTo', { grants: [{ roleName: 'Key Vault Secrets User', capabilities: ['kv.secret.get'] }] });
+    const again = runQuery(g, readers, { plan: 'bulk' });
+    expect(again.count).toBe(first.count + 1);
+    expect(again.results.map((r) => r.name)).toContain('late-reader');
+    expect(again.results).toEqual(runQuery(g, readers, { plan: false }).results);
+  });
 });
