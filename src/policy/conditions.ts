@@ -420,7 +420,7 @@ function compileCount(json: unknown, scope: Scope, path: Path, depth: number): (
       const members = busy ? [] : scratch;
       const owner = !busy;
       busy = true;
-      members.length = 0;
+      if (members.length !== 0) members.length = 0;
       reader.members(rt, rt.target, members);
       let n = members.length;
       if (cond && n > 0) {
@@ -439,7 +439,7 @@ function compileCount(json: unknown, scope: Scope, path: Path, depth: number): (
         if (saved === undefined) rt.frames.length = Math.min(rt.frames.length, frame);
         current.value = undefined;
       }
-      members.length = 0;
+      if (members.length !== 0) members.length = 0;
       if (owner) busy = false;
       return n;
     };

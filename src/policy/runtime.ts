@@ -129,7 +129,7 @@ export class Runtime {
     this.epoch = ++epochs;
     this.target = this.resource;
     this.typeKey = this.resourceTypeKey;
-    this.frames.length = 0;
+    if (this.frames.length !== 0) this.frames.length = 0;
     this.valueCountIterations = 0;
   }
 
@@ -148,7 +148,7 @@ export class Runtime {
       this.context = context;
       this.apiVersion = context.apiVersion?.toLowerCase();
     }
-    this.frames.length = 0;
+    if (this.frames.length !== 0) this.frames.length = 0;
     this.valueCountIterations = 0;
     this.epoch = ++epochs;
     this.nowValue = undefined;

@@ -619,9 +619,9 @@ export class PolicyScanner {
     ctx.resourceGroup = sc.resourceGroup;
     ctx.requestContext = this.requestContextFor(resource);
     const deps = this.depScratch;
-    deps.length = 0;
+    if (deps.length !== 0) deps.length = 0;
     const slots = this.slotScratch;
-    slots.length = 0;
+    if (slots.length !== 0) slots.length = 0;
     let adjustments: Adjustment[] | undefined;
     let outcome: Outcome | undefined;
     let evaluations = 0;
