@@ -11,8 +11,17 @@ const CRITICAL_VALUES = new Set(['critical', 'high', 'mission-critical', 'busine
 
 function tagValue(tags: Record<string, string> | undefined, names: ReadonlyArray<string>): string | undefined {
   if (!tags) return undefined;
-  for (const [k, v] of Object.entries(tags)) if (names.includes(k.toLowerCase()) && typeof v === 'string') return v;
+  for (const k in tags) {
+    if (!Object.hasOwn(tags, k)) continue;
+    const v = tags[k];
+    if (typeof v === 'string' && names.includes(k.toLowerCase())) return v;
+  }
   return undefined;
+}
+
+function hasOwnKeys(tags: Record<string, string>): boolean {
+  for (const k in tags) if (Object.hasOwn(tags, k)) return true;
+  return false;
 }
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {
@@ -47,7 +56,8 @@ export function allowsBasicAuthentication(node: GraphNode): boolean {
 
 export function addConfigurationInsights(graph: SecurityGraph, node: GraphNode): void {
   const tags = node.tags;
-  if (tags && Object.keys(tags).length > 0) graph.addInsight(node, 'hasTags', { ...tags });
+  // The node's own tags (never changed after the build).
+  if (tags && hasOwnKeys(tags)) graph.addInsight(node, 'hasTags', tags);
   const classification = tagValue(tags, SENSITIVE_TAGS);
   if (classification !== undefined && SENSITIVE_VALUES.has(classification.toLowerCase())) {
     graph.addInsight(node, 'containsSensitiveData', { classification, source: 'tag' });

@@ -209,7 +209,12 @@ export class NetworkBuilder {
   /** PaaS endpoints open to the internet by their own network settings. */
   exposePaaS(firewallRules: Map<string, Array<{ start: string; end: string }>>): void {
     const g = this.graph;
-    for (const node of g.nodes) {
+    // The nodes of the types paasExposure reads, in graph order.
+    const candidates: number[] = [];
+    for (const type of PAAS_TYPES) for (const node of g.nodesOfType(type)) candidates.push(node.index);
+    candidates.sort((a, b) => a - b);
+    for (const index of candidates) {
+      const node = g.nodes[index];
       const width = paasExposure(node, firewallRules.get(node.key));
       if (width === undefined) continue;
       g.addEdge(this.internet, node, 'routesTrafficTo', { width });
@@ -241,6 +246,20 @@ function firewallWidth(rules: Array<{ start: string; end: string }> | undefined)
   }
   return narrow ? 'narrow' : undefined;
 }
+
+/** The entity types `paasExposure` can find exposed. */
+const PAAS_TYPES: ReadonlyArray<GraphNode['type']> = [
+  'AzureStorageAccount',
+  'AzureKeyVault',
+  'AzureSqlServer',
+  'AzurePostgreSQL',
+  'AzureMySQL',
+  'AzureCosmosDB',
+  'AzureWebApp',
+  'AzureFunctionApp',
+  'AzureKubernetesCluster',
+  'AzureApiManagement',
+];
 
 /** Exposure width of a PaaS resource, or undefined when it is not reachable from the internet. */
 export function paasExposure(node: GraphNode, firewall: Array<{ start: string; end: string }> | undefined): 'wide' | 'narrow' | undefined {
