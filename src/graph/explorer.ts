@@ -18,12 +18,13 @@
  * The matched sub-graph is assembled afterwards, only for the returned results.
  */
 import { PalisadeError } from '../core/index.js';
-import { accessProfile, accessTo, atLeast, containersOf, levelFor, principalAndGroups, type Access, type AccessLevel } from './access.js';
+import { accessProfile, accessTo, atLeast, containersOf, levelFor, type Access, type AccessLevel } from './access.js';
 import { KIND_INDEX, type EdgeKind, type GraphNode, type SecurityGraph } from './model.js';
 import { validateQuery, type Condition, type Connection, type ExplorerQuery } from './explorer-query.js';
 import { compileComparison, compilePropertyPath, compileWhere } from './explorer-match.js';
 import { EXPLORER_LIMITS, entityTypesOf } from './explorer-vocabulary.js';
-import { borrowNodeBytes, candidatesUnder, columns, containsParents, derived, indexesOfType, peekDerived, returnNodeBytes, insightMembers, keyIsLowerCaseId, typeMask, type Columns } from './structure.js';
+import { NO_CHAIN, capsKey, edgeCaps, roleGrants, type Chain, type RoleGrants } from './role-grants.js';
+import { borrowNodeBytes, candidatesUnder, columns, derived, indexesOfType, peekDerived, returnNodeBytes, insightMembers, keyIsLowerCaseId, typeMask, type Columns } from './structure.js';
 
 export { validateQuery, validateQueryAt } from './explorer-query.js';
 export type {
@@ -151,87 +152,24 @@ interface CompiledConnection extends Spec {
   memberHits?: Map<number, boolean>;
 }
 
-/** Principals holding roles at a scope or above, by principal, and grouped by the capability set they hold. */
-interface Inherited {
-  byPrincipal: Map<number, Set<string>>;
-  groups: Array<{ caps: Set<string>; principals: number[] }>;
-}
-
-const NO_GRANTORS: Map<number, Set<string>> = new Map();
-
-/**
- * Grantors of a scope and the scopes above it, as layers: one per scope that has roles, nearest first. A layer holds
- * the grantors with a role at its scope, each with the capabilities of all its grants at that scope and above,
- * grouped by equal capability sets.
- */
-interface Chain {
-  parent?: Chain;
-  own: Map<number, Set<string>>;
-  groups: Array<{ caps: Set<string>; grantors: number[] }>;
-}
-
-const NO_CHAIN: Chain = { own: NO_GRANTORS, groups: [] };
-const NO_CAPS: ReadonlySet<string> = new Set();
-
-interface Grant {
-  capabilities?: string[];
-  conditional?: boolean;
-}
-
-/** Capabilities of the unconditional grants of a permission edge, and whether it has any (an access policy has none). */
-function edgeCaps(properties: Record<string, unknown> | undefined): { caps: string[]; used: boolean } {
-  const grants = (properties?.grants ?? []) as Grant[];
-  const caps: string[] = [];
-  let used = false;
-  if (!Array.isArray(grants)) return { caps, used };
-  for (const g of grants) {
-    if (g === null || typeof g !== 'object' || g.conditional) continue;
-    used = true;
-    if (Array.isArray(g.capabilities)) for (const c of g.capabilities) caps.push(c);
-  }
-  return { caps, used };
-}
-
-function capsKey(caps: ReadonlySet<string>): string {
-  return [...caps].sort().join(',');
-}
-
-function objectIdOf(principal: GraphNode): string | undefined {
-  const p = principal.properties;
-  return typeof p.objectId === 'string' ? p.objectId : typeof p.principalId === 'string' ? p.principalId : undefined;
-}
-
 class Explorer {
   private specs = 0;
   private readonly recommendationCache = new Map<number, ReadonlyArray<{ key: string; name: string; state: string }>>();
-  private readonly grantCache = new Map<number, Map<number, Set<string>>>();
-  // Derived from role grants and memberships only: shared by every query over the same graph.
-  private readonly inheritedCache: Map<number, Inherited>;
-  private readonly chainCache: Map<number, Chain>;
-  private readonly objectIds: Array<string | null | undefined>;
-  private readonly edgeGrants: Array<{ caps: string[]; used: boolean } | undefined>;
+  /** Who holds which roles where: shared by every query over the same graph. */
+  private readonly grants: RoleGrants;
   private readonly borrowed: Uint8Array[] = [];
   private readonly supersets = new Map<number, number[] | null>();
-  private readonly standaloneMemo: Int8Array;
 
   private readonly planning: boolean;
   private readonly bulkAfter: number;
   private readonly columns: Columns;
-  private readonly parents: Int32Array;
 
   constructor(
     private readonly graph: SecurityGraph,
     private readonly options: ExplorerOptions,
   ) {
     this.columns = columns(graph);
-    this.parents = containsParents(graph);
-    this.inheritedCache = derived(graph, 'explorer.inherited', () => new Map());
-    this.chainCache = derived(graph, 'explorer.chains', () => new Map());
-    this.standaloneMemo = derived(graph, 'explorer.standalone', () => new Int8Array(graph.size));
-    // An identity's object id is what it is: read once per graph.
-    // Filled arrays (not `new Array(n)`, whose million holes V8 would keep as a dictionary).
-    this.objectIds = derived(graph, 'explorer.objectIds', () => Array.from({ length: graph.size }, () => undefined));
-    this.edgeGrants = derived(graph, 'explorer.edgeGrants', () => Array.from({ length: graph.edges.length }, () => undefined));
+    this.grants = roleGrants(graph);
     this.planning = options.plan !== false;
     this.bulkAfter = options.plan === 'bulk' ? 0 : EXPLORER_LIMITS.bulkAfter;
   }
@@ -469,50 +407,6 @@ class Explorer {
     return conn.access === undefined || atLeast(access.level, conn.access);
   }
 
-  /** Scope → capabilities of the unconditional grants the principal (or one of its groups) holds there. */
-  private grantsOf(principal: GraphNode): Map<number, Set<string>> {
-    let grants = this.grantCache.get(principal.index);
-    if (grants !== undefined) return grants;
-    const g = this.graph;
-    // Most nodes (a VM's identity without roles) hold nothing: answer without walking groups or caching.
-    let any = false;
-    for (const e of g.out[principal.index]) {
-      const kind = g.edges[e].kind;
-      if (kind === 'hasPermissionTo' || kind === 'memberOf') {
-        any = true;
-        break;
-      }
-    }
-    if (!any) return NO_GRANTORS;
-    grants = new Map();
-    const member = g.out[principal.index].some((e) => g.edges[e].kind === 'memberOf');
-    for (const p of member ? principalAndGroups(g, principal) : [principal.index]) {
-      for (const e of g.out[p]) {
-        const edge = g.edges[e];
-        if (edge.kind !== 'hasPermissionTo') continue;
-        const { caps, used } = this.grantsOfEdge(e);
-        if (!used) continue;
-        let set = grants.get(edge.to);
-        if (set === undefined) grants.set(edge.to, (set = new Set()));
-        for (const c of caps) set.add(c);
-      }
-    }
-    this.grantCache.set(principal.index, grants);
-    return grants;
-  }
-
-  /** Capabilities in force at scope `s`: grants at `s` and every scope above it (not to be modified). */
-  private capsAt(grants: Map<number, Set<string>>, s: number): ReadonlySet<string> {
-    if (grants.size === 1) return grants.get(s) ?? NO_CAPS;
-    const caps = new Set<string>();
-    let n: number | undefined = s;
-    for (let guard = 0; n !== undefined && guard < 32; guard++, n = this.parentOf(n)) {
-      const held = grants.get(n);
-      if (held) for (const c of held) caps.add(c);
-    }
-    return caps;
-  }
-
   /** Candidate targets of the connection's types at or under each scope. */
   private underIndex(conn: CompiledConnection): ReadonlyMap<number, number[]> {
     return (conn.under ??= candidatesUnder(this.graph, conn.types));
@@ -525,14 +419,14 @@ class Explorer {
    * access-policy vaults, whose policies always come with a direct edge).
    */
   private effectiveOut(conn: CompiledConnection, principal: GraphNode): boolean {
-    const grants = this.grantsOf(principal);
+    const grants = this.grants.grantsOf(principal);
     if (grants.size === 0) return false;
     const under = this.underIndex(conn);
-    const objectId = this.objectIdOf(principal);
+    const objectId = this.grants.objectIdOf(principal);
     for (const s of grants.keys()) {
       const candidates = under.get(s);
       if (candidates === undefined) continue;
-      const caps = this.capsAt(grants, s);
+      const caps = this.grants.capsAt(grants, s);
       const scope = this.graph.nodes[s];
       if (conn.types.has(scope.type) && this.allows(conn, scope, caps, objectId) && this.target(conn, s)) return true;
       if (this.scopeHit(conn, s, caps, candidates)) return true;
@@ -558,100 +452,13 @@ class Explorer {
     return hit;
   }
 
-  /** Grantors (principals or groups) with unconditional roles at `s`, with their capabilities there. */
-  private grantorsAt(s: number): Map<number, Set<string>> {
-    const out = new Map<number, Set<string>>();
-    const g = this.graph;
-    for (const e of g.in[s]) {
-      const edge = g.edges[e];
-      if (edge.kind !== 'hasPermissionTo') continue;
-      const { caps, used } = this.grantsOfEdge(e);
-      if (!used) continue;
-      let set = out.get(edge.from);
-      if (set === undefined) out.set(edge.from, (set = new Set()));
-      for (const c of caps) set.add(c);
-    }
-    return out;
-  }
-
-  /** Grantors and everyone who is (transitively) a member of them, each with the union of what they receive. */
-  private expandMembers(grantors: Map<number, Set<string>>, into = new Map<number, Set<string>>()): Map<number, Set<string>> {
-    const g = this.graph;
-    for (const [grantor, caps] of grantors) {
-      const seen = new Set<number>([grantor]);
-      const stack = [grantor];
-      while (stack.length > 0) {
-        const n = stack.pop()!;
-        let set = into.get(n);
-        if (set === undefined) into.set(n, (set = new Set()));
-        for (const c of caps) set.add(c);
-        for (const e of g.in[n]) {
-          const edge = g.edges[e];
-          if (edge.kind === 'memberOf' && !seen.has(edge.from)) {
-            seen.add(edge.from);
-            stack.push(edge.from);
-          }
-        }
-      }
-    }
-    return into;
-  }
-
-  private parentOf(index: number): number | undefined {
-    const parent = this.parents[index];
-    return parent === -1 ? undefined : parent;
-  }
-
-  /** The grantor layers of scope `s` (shared down the tree while no scope adds a role). */
-  private grantorChain(s: number, depth = 0): Chain {
-    const cached = this.chainCache.get(s);
-    if (cached) return cached;
-    const parent = depth < 32 ? this.parentOf(s) : undefined;
-    const base = parent === undefined ? NO_CHAIN : this.grantorChain(parent, depth + 1);
-    const own = this.grantorsAt(s);
-    let result = base;
-    if (own.size > 0) {
-      const groups = new Map<string, { caps: Set<string>; grantors: number[] }>();
-      for (const [g, caps] of own) {
-        for (let c: Chain | undefined = base; c !== undefined; c = c.parent) {
-          const above = c.own.get(g);
-          if (above) for (const x of above) caps.add(x);
-        }
-        const key = capsKey(caps);
-        let grp = groups.get(key);
-        if (grp === undefined) groups.set(key, (grp = { caps, grantors: [] }));
-        grp.grantors.push(g);
-      }
-      result = { parent: base.groups.length > 0 ? base : undefined, own, groups: [...groups.values()] };
-    }
-    this.chainCache.set(s, result);
-    return result;
-  }
-
-  /** Members of a grantor (itself included, groups transitively) in breadth-first order. */
-  private *members(grantor: number): Generator<number> {
-    const g = this.graph;
-    const seen = new Set<number>([grantor]);
-    const queue = [grantor];
-    for (let i = 0; i < queue.length; i++) {
-      yield queue[i];
-      for (const e of g.in[queue[i]]) {
-        const edge = g.edges[e];
-        if (edge.kind === 'memberOf' && !seen.has(edge.from)) {
-          seen.add(edge.from);
-          queue.push(edge.from);
-        }
-      }
-    }
-  }
-
   /** Some member of the grantor matches the connection's pattern (cached: it does not depend on the target). */
   private memberHit(conn: CompiledConnection, grantor: number): boolean {
     const cache = (conn.memberHits ??= new Map());
     let hit = cache.get(grantor);
     if (hit === undefined) {
       hit = false;
-      for (const p of this.members(grantor)) {
+      for (const p of this.grants.members(grantor)) {
         if (conn.mask[this.columns.typeCode[p]] === 1 && this.target(conn, p)) {
           hit = true;
           break;
@@ -662,37 +469,6 @@ class Explorer {
     return hit;
   }
 
-  /** Capabilities a principal inherits at a scope: those of every chain grantor it is, or is a member of. */
-  private inheritedCaps(principal: number, chain: Chain): Set<string> {
-    const caps = new Set<string>();
-    if (chain.groups.length === 0) return caps;
-    for (const g of principalAndGroups(this.graph, this.graph.nodes[principal])) {
-      for (let c: Chain | undefined = chain; c !== undefined; c = c.parent) {
-        const held = c.own.get(g);
-        if (held) for (const x of held) caps.add(x);
-      }
-    }
-    return caps;
-  }
-
-  /** Who holds roles at scope `s` or above, by principal with the union of what they hold, grouped by that set. */
-  private inherited(s: number): Inherited {
-    const cached = this.inheritedCache.get(s);
-    if (cached) return cached;
-    const byPrincipal = new Map<number, Set<string>>();
-    for (let c: Chain | undefined = this.grantorChain(s); c !== undefined; c = c.parent) this.expandMembers(c.own, byPrincipal);
-    const groups = new Map<string, { caps: Set<string>; principals: number[] }>();
-    for (const [p, caps] of byPrincipal) {
-      const key = capsKey(caps);
-      let grp = groups.get(key);
-      if (grp === undefined) groups.set(key, (grp = { caps, principals: [] }));
-      grp.principals.push(p);
-    }
-    const result = { byPrincipal, groups: [...groups.values()] };
-    this.inheritedCache.set(s, result);
-    return result;
-  }
-
   /**
    * Target ← some principal with the access asked, in three steps: principals with a role on the target itself,
    * exactly (with their object id and inherited capabilities); then every grantor of the scopes above whose own
@@ -700,16 +476,16 @@ class Explorer {
    * grantors together would suffice, principals one by one, grouped by the capabilities they combine.
    */
   private effectiveIn(conn: CompiledConnection, target: GraphNode): boolean {
-    const parent = this.parentOf(target.index);
-    const chain = parent === undefined ? NO_CHAIN : this.grantorChain(parent);
-    const direct = this.grantorsAt(target.index);
+    const parent = this.grants.parentOf(target.index);
+    const chain = parent === undefined ? NO_CHAIN : this.grants.grantorChain(parent);
+    const direct = this.grants.grantorsAt(target.index);
     if (direct.size > 0) {
-      for (const [p, own] of this.expandMembers(direct)) {
+      for (const [p, own] of this.grants.expandMembers(direct)) {
         const principal = this.graph.nodes[p];
         if (!conn.types.has(principal.type)) continue;
-        const caps = this.inheritedCaps(p, chain);
+        const caps = this.grants.inheritedCaps(p, chain);
         for (const c of own) caps.add(c);
-        if (this.allows(conn, target, caps, this.objectIdOf(principal)) && this.target(conn, p)) return true;
+        if (this.allows(conn, target, caps, this.grants.objectIdOf(principal)) && this.target(conn, p)) return true;
       }
     }
     if (chain.groups.length === 0) return false;
@@ -727,7 +503,7 @@ class Explorer {
       }
     }
     if (insufficient < 2 || !this.allows(conn, target, rest, undefined)) return false;
-    for (const grp of this.inherited(parent!).groups) {
+    for (const grp of this.grants.inherited(parent!).groups) {
       if (!this.allowsGroup(conn, target, grp.caps)) continue;
       for (const p of grp.principals) if (conn.mask[this.columns.typeCode[p]] === 1 && this.target(conn, p)) return true;
     }
@@ -765,8 +541,8 @@ class Explorer {
     for (const t of this.bulkTargets(conn)) {
       if (!this.target(conn, t)) continue;
       const node = g.nodes[t];
-      const parent = this.parentOf(t);
-      const chain = parent === undefined ? NO_CHAIN : this.grantorChain(parent);
+      const parent = this.grants.parentOf(t);
+      const chain = parent === undefined ? NO_CHAIN : this.grants.grantorChain(parent);
       // Roles on the target itself. A grantor outside every group (the usual managed identity) is checked in place;
       // groups and their members go through the general expansion.
       let grouped: Map<number, Set<string>> | undefined;
@@ -774,8 +550,8 @@ class Explorer {
         const e = inList[i];
         if (edgeKind[e] !== permission) continue;
         const x = edgeFrom[e];
-        if (!this.standalone(x)) {
-          const { caps: own, used } = this.grantsOfEdge(e);
+        if (!this.grants.standalone(x)) {
+          const { caps: own, used } = this.grants.grantsOfEdge(e);
           if (!used) continue;
           grouped ??= new Map<number, Set<string>>();
           let set = grouped.get(x);
@@ -784,22 +560,22 @@ class Explorer {
           continue;
         }
         if (out[x] === 1) continue;
-        const own = this.grantsOfEdge(e);
+        const own = this.grants.grantsOfEdge(e);
         if (!own.used) continue;
         for (const c of own.caps) caps.add(c);
         for (let c: Chain | undefined = chain; c !== undefined; c = c.parent) {
           const above = c.own.get(x);
           if (above) for (const a of above) caps.add(a);
         }
-        if (this.allows(conn, node, caps, this.objectIdOf(x))) out[x] = 1;
+        if (this.allows(conn, node, caps, this.grants.objectIdOf(x))) out[x] = 1;
         caps.clear();
       }
       if (grouped !== undefined) {
-        for (const [p, own] of this.expandMembers(grouped)) {
+        for (const [p, own] of this.grants.expandMembers(grouped)) {
           if (out[p] === 1) continue;
-          const held = this.inheritedCaps(p, chain);
+          const held = this.grants.inheritedCaps(p, chain);
           for (const c of own) held.add(c);
-          if (this.allows(conn, node, held, this.objectIdOf(p))) out[p] = 1;
+          if (this.allows(conn, node, held, this.grants.objectIdOf(p))) out[p] = 1;
         }
       }
       // Groups are shared down the tree: one whose grantors were taken for an earlier target adds nothing new.
@@ -812,14 +588,14 @@ class Explorer {
       }
       const { insufficient, rest } = this.insufficientAbove(conn, chain, node);
       if (insufficient >= 2 && this.allows(conn, node, rest, undefined)) {
-        for (const grp of this.inherited(parent!).groups) {
+        for (const grp of this.grants.inherited(parent!).groups) {
           if (taken.has(grp) || !this.allowsGroup(conn, node, grp.caps)) continue;
           taken.add(grp);
           for (const p of grp.principals) out[p] = 1;
         }
       }
     }
-    for (const x of grantors) for (const p of this.members(x)) out[p] = 1;
+    for (const x of grantors) for (const p of this.grants.members(x)) out[p] = 1;
     return out;
   }
 
@@ -866,21 +642,6 @@ class Explorer {
     return (conn.targets ??= this.superset(conn) ?? this.allOf(conn.types));
   }
 
-  /** The node is in no group and has no members: its roles are its own only. */
-  private objectIdOf(principal: GraphNode | number): string | undefined {
-    const index = typeof principal === 'number' ? principal : principal.index;
-    let id = this.objectIds[index];
-    if (id === undefined) this.objectIds[index] = id = objectIdOf(this.graph.nodes[index]) ?? null;
-    return id ?? undefined;
-  }
-
-  /** What a permission edge's unconditional grants hold (read once per graph: grants never change once added). */
-  private grantsOfEdge(e: number): { caps: string[]; used: boolean } {
-    let grants = this.edgeGrants[e];
-    if (grants === undefined) this.edgeGrants[e] = grants = edgeCaps(this.graph.edges[e].properties);
-    return grants;
-  }
-
   /** A zeroed byte per node for this query (handed back by `release`). */
   bytes(): Uint8Array {
     const b = borrowNodeBytes(this.graph);
@@ -892,18 +653,6 @@ class Explorer {
   release(): void {
     returnNodeBytes(this.graph, this.borrowed);
     this.borrowed.length = 0;
-  }
-
-  private standalone(n: number): boolean {
-    const memo = this.standaloneMemo;
-    if (memo[n] !== 0) return memo[n] === 1;
-    const { outStart, outList, inStart, inList, edgeKind } = this.columns;
-    const member = KIND_INDEX.memberOf;
-    let alone = true;
-    for (let i = outStart[n], end = outStart[n + 1]; alone && i < end; i++) if (edgeKind[outList[i]] === member) alone = false;
-    for (let i = inStart[n], end = inStart[n + 1]; alone && i < end; i++) if (edgeKind[inList[i]] === member) alone = false;
-    memo[n] = alone ? 1 : 2;
-    return alone;
   }
 
   // ---- planning: where to start -------------------------------------------------------------------------------
@@ -960,7 +709,7 @@ class Explorer {
         consider(far.length * 4, () => {
           const scopes = new Set<number>();
           for (const t of far) {
-            for (let n: number | undefined = t, guard = 0; n !== undefined && guard < 32 && !scopes.has(n); n = this.parentOf(n), guard++) scopes.add(n);
+            for (let n: number | undefined = t, guard = 0; n !== undefined && guard < 32 && !scopes.has(n); n = this.grants.parentOf(n), guard++) scopes.add(n);
           }
           const set = new Set<number>();
           const seen = new Set<number>();
@@ -969,7 +718,7 @@ class Explorer {
               const edge = g.edges[e];
               if (edge.kind !== 'hasPermissionTo' || seen.has(edge.from)) continue;
               seen.add(edge.from);
-              for (const p of this.members(edge.from)) if (spec.mask[typeCode[p]] === 1) set.add(p);
+              for (const p of this.grants.members(edge.from)) if (spec.mask[typeCode[p]] === 1) set.add(p);
             }
           }
           return set;
@@ -1040,15 +789,15 @@ class Explorer {
       return;
     }
     if (conn.out) {
-      const grants = this.grantsOf(node);
+      const grants = this.grants.grantsOf(node);
       const under = this.underIndex(conn);
       const seen = new Set<number>();
       for (const s of grants.keys()) {
         const candidates = under.get(s);
         if (candidates === undefined) continue;
-        const caps = this.capsAt(grants, s);
+        const caps = this.grants.capsAt(grants, s);
         const scope = g.nodes[s];
-        const self = conn.types.has(scope.type) && this.allows(conn, scope, caps, this.objectIdOf(node)) && this.target(conn, s);
+        const self = conn.types.has(scope.type) && this.allows(conn, scope, caps, this.grants.objectIdOf(node)) && this.target(conn, s);
         if (!self && !this.scopeHit(conn, s, caps, candidates)) continue;
         for (const t of candidates) {
           if (seen.has(t)) continue;
@@ -1063,16 +812,16 @@ class Explorer {
       return;
     }
     // In: principals with a role on the node, members of sufficient grantors above, then any other inheritor.
-    const parent = this.parentOf(node.index);
-    const chain = parent === undefined ? NO_CHAIN : this.grantorChain(parent);
+    const parent = this.grants.parentOf(node.index);
+    const chain = parent === undefined ? NO_CHAIN : this.grants.grantorChain(parent);
     const seen = new Set<number>();
     const candidates = function* (this: Explorer): Generator<number> {
-      yield* this.expandMembers(this.grantorsAt(node.index)).keys();
+      yield* this.grants.expandMembers(this.grants.grantorsAt(node.index)).keys();
       const rest = new Set<string>();
       let insufficient = 0;
       for (let c: Chain | undefined = chain; c !== undefined; c = c.parent) {
         for (const grp of c.groups) {
-          if (this.allowsGroup(conn, node, grp.caps)) for (const grantor of grp.grantors) yield* this.members(grantor);
+          if (this.allowsGroup(conn, node, grp.caps)) for (const grantor of grp.grantors) yield* this.grants.members(grantor);
           else {
             insufficient++;
             for (const x of grp.caps) rest.add(x);
@@ -1080,7 +829,7 @@ class Explorer {
         }
       }
       if (parent !== undefined && insufficient >= 2 && this.allows(conn, node, rest, undefined)) {
-        for (const grp of this.inherited(parent).groups) if (this.allowsGroup(conn, node, grp.caps)) yield* grp.principals;
+        for (const grp of this.grants.inherited(parent).groups) if (this.allowsGroup(conn, node, grp.caps)) yield* grp.principals;
       }
     };
     for (const p of candidates.call(this)) {
