@@ -233,7 +233,9 @@ export function reachableTargets(
   const counts = new Map<string, number>();
   let capped = 0;
   for (const root of roots) {
-    for (const n of under.get(root) ?? []) {
+    const candidates = under.under(root);
+    for (let i = 0; i < candidates.length; i++) {
+      const n = candidates[i];
       if (capped >= types.size) return out;
       const node = graph.nodes[n];
       const count = counts.get(node.type) ?? 0;

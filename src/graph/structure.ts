@@ -48,7 +48,6 @@ interface Structure {
   byType: Map<string, number[]>;
   parent?: Int32Array;
   under: Map<string, Map<number, number[]>>;
-  preorder: Map<string, Map<number, number[]>>;
 }
 
 const cache = new WeakMap<SecurityGraph, Structure>();
@@ -56,7 +55,7 @@ const cache = new WeakMap<SecurityGraph, Structure>();
 function structure(graph: SecurityGraph): Structure {
   let s = cache.get(graph);
   if (s === undefined || s.nodes !== graph.nodes.length || s.edges !== graph.edges.length) {
-    s = { nodes: graph.nodes.length, edges: graph.edges.length, insights: new Map(), derived: new Map(), spareBytes: [], byType: new Map(), under: new Map(), preorder: new Map() };
+    s = { nodes: graph.nodes.length, edges: graph.edges.length, insights: new Map(), derived: new Map(), spareBytes: [], byType: new Map(), under: new Map() };
     cache.set(graph, s);
   }
   return s;
@@ -196,43 +195,83 @@ export function candidatesUnder(graph: SecurityGraph, types: ReadonlySet<string>
   return under;
 }
 
-/**
- * Scope → nodes of `types` at or under it, in the order a depth-first walk down `contains` from the scope meets
- * them (children in edge order), the scope itself first (do not modify).
- */
-export function preorderUnder(graph: SecurityGraph, types: ReadonlySet<string>): ReadonlyMap<number, number[]> {
-  const s = structure(graph);
-  const key = typesKey(types);
-  let under = s.preorder.get(key);
-  if (under === undefined) {
-    under = new Map();
+/** Where each node sits in a depth-first walk down `contains` (roots in node order, children in edge order). */
+interface Preorder {
+  /** Per node, its position in the walk (-1: not reached). */
+  position: Int32Array;
+  /** Per node, how many nodes its subtree holds (itself included). */
+  size: Int32Array;
+  /** Nodes by position. */
+  order: Int32Array;
+}
+
+function preorder(graph: SecurityGraph): Preorder {
+  return derived(graph, 'structure.preorder', () => {
+    const n = graph.nodes.length;
     const parent = containsParents(graph);
-    const ancestors: number[] = [];
+    const position = new Int32Array(n).fill(-1);
+    const size = new Int32Array(n);
+    const order = new Int32Array(n);
+    let next = 0;
     const stack: number[] = [];
-    for (let root = 0; root < graph.nodes.length; root++) {
+    for (let root = 0; root < n; root++) {
       if (parent[root] !== -1) continue;
       stack.push(root);
       while (stack.length > 0) {
-        const n = stack.pop()!;
-        // The walk reaches n from its parent: drop the ancestors that are not on n's branch.
-        while (ancestors.length > 0 && ancestors[ancestors.length - 1] !== parent[n]) ancestors.pop();
-        ancestors.push(n);
-        if (types.has(graph.nodes[n].type)) {
-          for (const a of ancestors) {
-            let l = under.get(a);
-            if (l === undefined) under.set(a, (l = []));
-            l.push(n);
-          }
-        }
-        const children = graph.out[n];
+        const node = stack.pop()!;
+        position[node] = next;
+        order[next++] = node;
+        const children = graph.out[node];
         for (let i = children.length - 1; i >= 0; i--) {
           const edge = graph.edges[children[i]];
-          if (edge.kind === 'contains' && parent[edge.to] === n) stack.push(edge.to);
+          if (edge.kind === 'contains' && parent[edge.to] === node && position[edge.to] === -1) stack.push(edge.to);
         }
       }
-      ancestors.length = 0;
     }
-    s.preorder.set(key, under);
-  }
-  return under;
+    // Subtree sizes, children before parents (reverse walk order).
+    for (let i = next - 1; i >= 0; i--) {
+      const node = order[i];
+      size[node] += 1;
+      if (parent[node] !== -1) size[parent[node]] += size[node];
+    }
+    return { position, size, order: order.subarray(0, next) };
+  });
+}
+
+/** The nodes of some types at or under a scope, in walk order (`preorderUnder`). */
+export interface PreorderCandidates {
+  under(scope: number): ArrayLike<number>;
+}
+
+/**
+ * Nodes of `types` at or under each scope, in the order a depth-first walk down `contains` from the scope meets
+ * them (children in edge order), the scope itself first. A subtree is a range of the walk, so each scope's
+ * candidates are a slice of one list.
+ */
+export function preorderUnder(graph: SecurityGraph, types: ReadonlySet<string>): PreorderCandidates {
+  const key = `structure.preorderUnder|${typesKey(types)}`;
+  return derived(graph, key, () => {
+    const { position, size, order } = preorder(graph);
+    const picked: number[] = [];
+    for (let i = 0; i < order.length; i++) if (types.has(graph.nodes[order[i]].type)) picked.push(order[i]);
+    const nodes = Int32Array.from(picked);
+    const positions = Int32Array.from(picked, (node) => position[node]);
+    const firstAtOrAfter = (p: number): number => {
+      let lo = 0;
+      let hi = positions.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (positions[mid] < p) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    return {
+      under: (scope: number) => {
+        const from = position[scope];
+        if (from === -1) return nodes.subarray(0, 0);
+        return nodes.subarray(firstAtOrAfter(from), firstAtOrAfter(from + size[scope]));
+      },
+    };
+  });
 }
