@@ -49,6 +49,13 @@ export function edgeCaps(properties: Record<string, unknown> | undefined): { cap
   return { caps, used };
 }
 
+/** Adds `caps` to the capabilities kept under `key` (scope or grantor). */
+function addCaps(into: Map<number, Set<string>>, key: number, caps: readonly string[]): void {
+  let set = into.get(key);
+  if (set === undefined) into.set(key, (set = new Set()));
+  for (const c of caps) set.add(c);
+}
+
 export function capsKey(caps: ReadonlySet<string>): string {
   return [...caps].sort().join(',');
 }
@@ -105,10 +112,7 @@ export class RoleGrants {
         const edge = g.edges[e];
         if (edge.kind !== 'hasPermissionTo') continue;
         const { caps, used } = this.grantsOfEdge(e);
-        if (!used) continue;
-        let set = grants.get(edge.to);
-        if (set === undefined) grants.set(edge.to, (set = new Set()));
-        for (const c of caps) set.add(c);
+        if (used) addCaps(grants, edge.to, caps);
       }
     }
     this.grantCache.set(principal.index, grants);
@@ -135,10 +139,7 @@ export class RoleGrants {
       const edge = g.edges[e];
       if (edge.kind !== 'hasPermissionTo') continue;
       const { caps, used } = this.grantsOfEdge(e);
-      if (!used) continue;
-      let set = out.get(edge.from);
-      if (set === undefined) out.set(edge.from, (set = new Set()));
-      for (const c of caps) set.add(c);
+      if (used) addCaps(out, edge.from, caps);
     }
     return out;
   }
