@@ -13,7 +13,7 @@ import { formatDuration } from '../durations.js';
 import type { TelemetrySource } from '../event.js';
 import type { MatchContext } from '../fields.js';
 import { displayKey } from '../keys.js';
-import { MAX_KEYS_PER_UNIT, enforceLimit, unionSources, type Trigger, type Unit, type UnitInput, type UnitResults } from './unit.js';
+import { MAX_KEYS_PER_UNIT, enforceLimit, StatefulUnit, type Trigger, type Unit, type UnitInput, type UnitResults } from './unit.js';
 
 export interface FirstSeenOptions {
   id: string;
@@ -37,22 +37,12 @@ interface ScopeState {
   values: Map<string, number>;
 }
 
-export class FirstSeenUnit implements Unit {
+export class FirstSeenUnit extends StatefulUnit implements Unit {
   readonly kind = 'firstSeen' as const;
-  readonly stateful = true;
-  readonly sources: ReadonlySet<TelemetrySource>;
-  readonly dependencies: readonly Unit[];
-  readonly id: string;
-  readonly fingerprint: string;
-  index = -1;
-  dirty = false;
   private readonly scopes = new Map<string, ScopeState>();
 
   constructor(private readonly o: FirstSeenOptions) {
-    this.id = o.id;
-    this.fingerprint = o.fingerprint;
-    this.dependencies = o.dependencies;
-    this.sources = unionSources(o.ownSources, o.dependencies);
+    super(o);
   }
 
   evaluate(ctx: MatchContext, results: UnitResults): Trigger | undefined {

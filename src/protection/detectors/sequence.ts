@@ -11,7 +11,7 @@ import { formatDuration } from '../durations.js';
 import type { TelemetrySource } from '../event.js';
 import type { MatchContext } from '../fields.js';
 import { displayKey } from '../keys.js';
-import { MAX_KEYS_PER_UNIT, enforceLimit, insertTime, unionSources, type Trigger, type Unit, type UnitInput, type UnitResults } from './unit.js';
+import { MAX_KEYS_PER_UNIT, enforceLimit, insertTime, StatefulUnit, type Trigger, type Unit, type UnitInput, type UnitResults } from './unit.js';
 
 export interface SequenceStep {
   input: UnitInput;
@@ -46,22 +46,12 @@ interface SequenceState {
   completed: Array<[string, number, number]>; // label, events, completion time
 }
 
-export class SequenceUnit implements Unit {
+export class SequenceUnit extends StatefulUnit implements Unit {
   readonly kind = 'sequence' as const;
-  readonly stateful = true;
-  readonly sources: ReadonlySet<TelemetrySource>;
-  readonly dependencies: readonly Unit[];
-  readonly id: string;
-  readonly fingerprint: string;
-  index = -1;
-  dirty = false;
   private readonly state = new Map<string, SequenceState>();
 
   constructor(private readonly o: SequenceOptions) {
-    this.id = o.id;
-    this.fingerprint = o.fingerprint;
-    this.dependencies = o.dependencies;
-    this.sources = unionSources(o.ownSources, o.dependencies);
+    super(o);
   }
 
   evaluate(ctx: MatchContext, results: UnitResults): Trigger | undefined {
@@ -187,22 +177,12 @@ export interface TemporalOptions {
 }
 
 /** Every input at least once under the same key, in any order, within `within`. */
-export class TemporalUnit implements Unit {
+export class TemporalUnit extends StatefulUnit implements Unit {
   readonly kind = 'temporal' as const;
-  readonly stateful = true;
-  readonly sources: ReadonlySet<TelemetrySource>;
-  readonly dependencies: readonly Unit[];
-  readonly id: string;
-  readonly fingerprint: string;
-  index = -1;
-  dirty = false;
   private readonly state = new Map<string, Array<number | null>>();
 
   constructor(private readonly o: TemporalOptions) {
-    this.id = o.id;
-    this.fingerprint = o.fingerprint;
-    this.dependencies = o.dependencies;
-    this.sources = unionSources(o.ownSources, o.dependencies);
+    super(o);
   }
 
   evaluate(ctx: MatchContext, results: UnitResults): Trigger | undefined {

@@ -8,7 +8,7 @@ import { formatDuration } from '../durations.js';
 import type { MatchContext } from '../fields.js';
 import { displayKey } from '../keys.js';
 import type { TelemetrySource } from '../event.js';
-import { MAX_KEYS_PER_UNIT, enforceLimit, insertTime, unionSources, type Trigger, type Unit, type UnitInput, type UnitResults } from './unit.js';
+import { MAX_KEYS_PER_UNIT, enforceLimit, insertTime, StatefulUnit, type Trigger, type Unit, type UnitInput, type UnitResults } from './unit.js';
 
 export interface ThresholdOptions {
   id: string;
@@ -33,23 +33,13 @@ interface DistinctState {
   events: number;
 }
 
-export class ThresholdUnit implements Unit {
+export class ThresholdUnit extends StatefulUnit implements Unit {
   readonly kind = 'threshold' as const;
-  readonly stateful = true;
-  readonly sources: ReadonlySet<TelemetrySource>;
-  readonly dependencies: readonly Unit[];
-  readonly id: string;
-  readonly fingerprint: string;
-  index = -1;
-  dirty = false;
   private readonly counts = new Map<string, CountState>();
   private readonly distincts = new Map<string, DistinctState>();
 
   constructor(private readonly o: ThresholdOptions) {
-    this.id = o.id;
-    this.fingerprint = o.fingerprint;
-    this.dependencies = o.dependencies;
-    this.sources = unionSources(o.ownSources, o.dependencies);
+    super(o);
   }
 
   evaluate(ctx: MatchContext, results: UnitResults): Trigger | undefined {

@@ -74,6 +74,32 @@ export interface Unit {
   stateSize?(): number;
 }
 
+/** What every stateful unit's options carry: its identity and where its events come from. */
+export interface StatefulUnitOptions {
+  id: string;
+  fingerprint: string;
+  dependencies: readonly Unit[];
+  ownSources: Iterable<TelemetrySource>;
+}
+
+/** The identity and engine bookkeeping shared by the stateful units (threshold, sequence, volume, first seen). */
+export abstract class StatefulUnit {
+  readonly stateful = true;
+  readonly sources: ReadonlySet<TelemetrySource>;
+  readonly dependencies: readonly Unit[];
+  readonly id: string;
+  readonly fingerprint: string;
+  index = -1;
+  dirty = false;
+
+  constructor(o: StatefulUnitOptions) {
+    this.id = o.id;
+    this.fingerprint = o.fingerprint;
+    this.dependencies = o.dependencies;
+    this.sources = unionSources(o.ownSources, o.dependencies);
+  }
+}
+
 export function unitInput(unit: Unit): UnitInput {
   return (_ctx, results) => results.get(unit.index) !== undefined;
 }

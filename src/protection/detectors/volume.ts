@@ -10,7 +10,7 @@ import { formatDuration } from '../durations.js';
 import type { TelemetrySource } from '../event.js';
 import type { MatchContext } from '../fields.js';
 import { displayKey } from '../keys.js';
-import { MAX_KEYS_PER_UNIT, enforceLimit, unionSources, type Trigger, type Unit, type UnitInput, type UnitResults } from './unit.js';
+import { MAX_KEYS_PER_UNIT, enforceLimit, StatefulUnit, type Trigger, type Unit, type UnitInput, type UnitResults } from './unit.js';
 
 export type VolumeMeasure = { kind: 'count' } | { kind: 'sum'; value: (ctx: MatchContext) => number | undefined } | { kind: 'distinct'; value: (ctx: MatchContext) => string | undefined };
 
@@ -46,24 +46,14 @@ interface EntityState {
   n: number;
 }
 
-export class VolumeUnit implements Unit {
+export class VolumeUnit extends StatefulUnit implements Unit {
   readonly kind = 'volume' as const;
-  readonly stateful = true;
-  readonly sources: ReadonlySet<TelemetrySource>;
-  readonly dependencies: readonly Unit[];
-  readonly id: string;
-  readonly fingerprint: string;
-  index = -1;
-  dirty = false;
   private readonly entities = new Map<string, EntityState>();
   private readonly scopeStart = new Map<string, number>();
   private readonly decay: number;
 
   constructor(private readonly o: VolumeOptions) {
-    this.id = o.id;
-    this.fingerprint = o.fingerprint;
-    this.dependencies = o.dependencies;
-    this.sources = unionSources(o.ownSources, o.dependencies);
+    super(o);
     this.decay = 1 - 1 / Math.max(2, o.history / o.bucket);
   }
 
