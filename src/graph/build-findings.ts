@@ -6,6 +6,7 @@
  */
 import { canonicalKey, type ArgRow } from '../core/index.js';
 import type { GraphNode, SecurityGraph } from './model.js';
+import type { RowIndex } from './build-resources.js';
 
 /** What the graph needs of a scanner finding (the `findings` module's `Finding` has this shape). */
 export interface GraphFinding {
@@ -38,7 +39,7 @@ export interface FindingStats {
 const HIGH = new Set(['critical', 'high']);
 
 /** The node a finding lands on: the resource, the VM a disk belongs to, or the container image (created). */
-function findingNode(graph: SecurityGraph, rows: ReadonlyMap<string, ArgRow>, f: GraphFinding): GraphNode | undefined {
+function findingNode(graph: SecurityGraph, rows: RowIndex, f: GraphFinding): GraphNode | undefined {
   const key = canonicalKey(f.resourceId);
   const node = graph.node(key);
   if (node?.type === 'AzureDisk') {
@@ -79,7 +80,7 @@ export class FindingsBuilder {
   private readonly sqlByHost = new Map<string, GraphNode>();
   private readonly vmByName = new Map<string, GraphNode>();
 
-  constructor(private readonly graph: SecurityGraph, private readonly rows: ReadonlyMap<string, ArgRow>) {
+  constructor(private readonly graph: SecurityGraph, private readonly rows: RowIndex) {
     for (const n of graph.nodesOfType('AzureStorageAccount')) this.storageByName.set(n.name.toLowerCase(), n);
     for (const n of graph.nodesOfType('AzureSqlServer')) {
       this.sqlByHost.set(n.name.toLowerCase(), n);

@@ -7,6 +7,7 @@ import { canonicalKey, type ArgRow } from '../core/index.js';
 import { capabilitiesOf } from './capabilities.js';
 import type { RoleDefinitionLike } from './rbac.js';
 import type { EntityType, GraphNode, SecurityGraph } from './model.js';
+import type { RowIndex } from './build-resources.js';
 
 /** Directory facts ARG does not hold (display names, group membership); optional. */
 export interface DirectoryPrincipal {
@@ -76,18 +77,17 @@ export class IdentityIndex {
 }
 
 /** Managed identities of resources: system-assigned ones become nodes of their own, user-assigned ones are resources. */
-export function addManagedIdentities(graph: SecurityGraph, rows: Map<string, ArgRow>, ids: IdentityIndex): void {
+export function addManagedIdentities(graph: SecurityGraph, rows: RowIndex, ids: IdentityIndex): void {
   // User-assigned identity resources are principals too.
   for (const node of graph.nodesOfType('ManagedIdentity')) {
     const principalId = node.properties.principalId;
     if (typeof principalId === 'string') ids.byPrincipal.set(principalId.toLowerCase(), node.index);
     graph.addInsight(node, 'isManaged');
   }
-  for (const [key, row] of rows) {
+  for (const [n, row] of rows.entries()) {
     const identity = asRecord(row.identity);
     if (!identity) continue;
-    const resource = graph.node(key);
-    if (!resource) continue;
+    const resource = graph.nodes[n];
     const type = String(identity.type ?? '').toLowerCase();
     if (type.includes('systemassigned') && typeof identity.principalId === 'string') {
       const principalId = identity.principalId;

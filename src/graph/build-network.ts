@@ -8,6 +8,7 @@
 import { canonicalKey, type ArgRow } from '../core/index.js';
 import { compileNsg, internetExposure, nsgRules, vnetReachable, type CompiledNsg, type Exposure, type NsgRule, type PortRange } from './nsg.js';
 import type { GraphNode, SecurityGraph } from './model.js';
+import type { RowIndex } from './build-resources.js';
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
@@ -53,7 +54,7 @@ export class NetworkBuilder {
   /** NIC ipConfiguration key → deliveries of internet traffic to it. */
   private readonly deliveries = new Map<string, Delivery[]>();
 
-  constructor(private readonly graph: SecurityGraph, private readonly rows: Map<string, ArgRow>) {
+  constructor(private readonly graph: SecurityGraph, private readonly rows: RowIndex) {
     this.internet = graph.addNode({ key: INTERNET_KEY, id: 'Internet', type: 'Internet', name: 'Internet', properties: {} });
   }
 

@@ -6,8 +6,41 @@ import { canonicalKey, type ArgRow } from '../core/index.js';
 import { entityTypeOf } from './entity-types.js';
 import type { GraphNode, SecurityGraph } from './model.js';
 
-/** Rows of the estate kept by the builder, by canonical id. */
-export type RowIndex = Map<string, ArgRow>;
+/**
+ * The estate rows of the graph's resource nodes, by node number; a key is found through the graph's own key index,
+ * so the builder keeps no second map of a million ids. A key given twice keeps the last row (as a Map would).
+ */
+export class RowIndex {
+  private readonly byNode: Array<ArgRow | undefined> = [];
+
+  constructor(private readonly graph: SecurityGraph) {}
+
+  set(node: number, row: ArgRow): void {
+    this.byNode[node] = row;
+  }
+
+  get(key: string): ArgRow | undefined {
+    const n = this.graph.indexOf(key);
+    return n === undefined ? undefined : this.byNode[n];
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  ofNode(node: number): ArgRow | undefined {
+    return this.byNode[node];
+  }
+
+  /** Node numbers with their rows, in node order (the order the rows were first seen). */
+  *entries(): Generator<[number, ArgRow]> {
+    const rows = this.byNode;
+    for (let n = 0; n < rows.length; n++) {
+      const row = rows[n];
+      if (row !== undefined) yield [n, row];
+    }
+  }
+}
 
 const MG_TYPE = 'microsoft.management/managementgroups';
 const SUB_TYPE = 'microsoft.resources/subscriptions';
@@ -72,30 +105,42 @@ export function containerOf(key: string, typeKey: string, row: ArgRow): string |
   return head === '' ? undefined : head;
 }
 
-/** Adds every entity row as a node, then the `contains` edges between nodes that exist. */
-export function addResources(graph: SecurityGraph, rows: Iterable<ArgRow>, keep: RowIndex): void {
-  const children: number[] = [];
-  const parentKeys: string[] = [];
-  for (const row of rows) {
-    const typeKey = row.type.toLowerCase();
-    if (!isEntityRow(typeKey)) continue;
+/**
+ * Adds entity rows as nodes (`add`), then the `contains` edges between the nodes that exist (`linkContainers`,
+ * once every row is in: a parent may come after its children).
+ */
+export class ResourceNodes {
+  private readonly children: number[] = [];
+  /** Parent keys in runs: siblings usually come together, so a run's key is kept once. */
+  private readonly runKeys: string[] = [];
+  /** Index into `children` where each run starts. */
+  private readonly runStarts: number[] = [];
+
+  constructor(private readonly graph: SecurityGraph, private readonly rows: RowIndex) {}
+
+  /** Adds the row when it is an entity (`typeKey` is its lower-case type). */
+  add(row: ArgRow, typeKey: string): void {
+    if (!isEntityRow(typeKey)) return;
     const key = canonicalKey(row.id);
-    keep.set(key, row);
-    const node = resourceNode(graph, row, key, typeKey);
+    const node = resourceNode(this.graph, row, key, typeKey);
+    this.rows.set(node.index, row);
     const parent = containerOf(key, typeKey, row);
-    if (parent === undefined) continue;
-    children.push(node.index);
-    parentKeys.push(parent);
-  }
-  // Siblings usually come together: the previous child's parent is looked up once for all of them.
-  let lastKey: string | undefined;
-  let last: GraphNode | undefined;
-  for (let i = 0; i < children.length; i++) {
-    const parentKey = parentKeys[i];
-    if (parentKey !== lastKey) {
-      lastKey = parentKey;
-      last = graph.node(parentKey);
+    if (parent === undefined) return;
+    const runs = this.runKeys.length;
+    if (runs === 0 || this.runKeys[runs - 1] !== parent) {
+      this.runKeys.push(parent);
+      this.runStarts.push(this.children.length);
     }
-    if (last !== undefined) graph.addEdge(last, children[i], 'contains', undefined, true);
+    this.children.push(node.index);
+  }
+
+  linkContainers(): void {
+    const { children, runKeys, runStarts, graph } = this;
+    for (let r = 0; r < runKeys.length; r++) {
+      const parent = graph.indexOf(runKeys[r]);
+      if (parent === undefined) continue;
+      const end = r + 1 < runStarts.length ? runStarts[r + 1] : children.length;
+      for (let i = runStarts[r]; i < end; i++) graph.addEdge(parent, children[i], 'contains', undefined, true);
+    }
   }
 }

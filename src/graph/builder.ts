@@ -3,7 +3,7 @@
  * directory facts, in named stages: resources → identities → network → insights → findings.
  */
 import { canonicalKey, type ArgRow } from '../core/index.js';
-import { addResources, type RowIndex } from './build-resources.js';
+import { ResourceNodes, RowIndex } from './build-resources.js';
 import { IdentityIndex, addManagedIdentities, addMemberships, addRoleAssignments, type DirectoryPrincipal, type IdentityStats } from './build-identity.js';
 import { NetworkBuilder, type NetworkStats } from './build-network.js';
 import { addConfigurationInsights, propagateSensitivity } from './build-insights.js';
@@ -48,7 +48,7 @@ function asRecord(v: unknown): Record<string, unknown> | undefined {
 
 export function buildGraph(input: GraphInput): GraphBuild {
   const graph = new SecurityGraph();
-  const rows: RowIndex = new Map();
+  const rows = new RowIndex(graph);
   const millis = {} as Record<GraphStage, number>;
   const roleDefinitions: ArgRow[] = [];
   const roleAssignments: ArgRow[] = [];
@@ -61,24 +61,23 @@ export function buildGraph(input: GraphInput): GraphBuild {
     input.onStage?.(name);
   };
 
-  const entityRows = function* (): Generator<ArgRow> {
-    for (const row of input.rows) {
-      const type = row.type.toLowerCase();
-      if (type === ROLE_DEFINITION) roleDefinitions.push(row);
-      else if (type === ROLE_ASSIGNMENT) roleAssignments.push(row);
-      else {
-        if (FIREWALL_RULE.test(type)) {
-          const p = asRecord(row.properties) ?? {};
-          const server = canonicalKey(row.id).replace(/\/firewallrules\/[^/]+$/, '');
-          let l = firewall.get(server);
-          if (!l) firewall.set(server, (l = []));
-          l.push({ start: String(p.startIpAddress ?? ''), end: String(p.endIpAddress ?? '') });
-        }
-        yield row;
+  const resources = new ResourceNodes(graph, rows);
+  for (const row of input.rows) {
+    const type = row.type.toLowerCase();
+    if (type === ROLE_DEFINITION) roleDefinitions.push(row);
+    else if (type === ROLE_ASSIGNMENT) roleAssignments.push(row);
+    else {
+      if (type.endsWith('/firewallrules') && FIREWALL_RULE.test(type)) {
+        const p = asRecord(row.properties) ?? {};
+        const server = canonicalKey(row.id).replace(/\/firewallrules\/[^/]+$/, '');
+        let l = firewall.get(server);
+        if (!l) firewall.set(server, (l = []));
+        l.push({ start: String(p.startIpAddress ?? ''), end: String(p.endIpAddress ?? '') });
       }
+      resources.add(row, type);
     }
-  };
-  addResources(graph, entityRows(), rows);
+  }
+  resources.linkContainers();
   stage('resources');
 
   const directory = [...(input.directory ?? [])];

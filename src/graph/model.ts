@@ -178,6 +178,11 @@ export class SecurityGraph {
     return i === undefined ? undefined : this.nodes[i];
   }
 
+  /** The number of the node with this canonical key. */
+  indexOf(key: string): number | undefined {
+    return this.byKey.get(key);
+  }
+
   nodesOfType(type: EntityType): GraphNode[] {
     return (this.byType.get(type) ?? []).map((i) => this.nodes[i]);
   }
