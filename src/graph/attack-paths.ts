@@ -216,15 +216,29 @@ export function findAttackPaths(graph: SecurityGraph, templates: ReadonlyArray<A
     if (hit === undefined) reachCache.set(principal.index, (hit = reachableTargets(graph, principal, permissionTypes, 'read', limit * 8)));
     return hit;
   };
+  // Templates often share an entry (eight start from an internet-exposed VM with high-severity vulnerabilities):
+  // its matching nodes are found once per spec.
+  const entriesBySpec = new Map<string, ReadonlyArray<{ entry: GraphNode; matchedInsights: string[] }>>();
+  const entries = (spec: NodeSpec) => {
+    const key = JSON.stringify(spec);
+    let hit = entriesBySpec.get(key);
+    if (hit === undefined) {
+      const compiled = compileSpec(spec);
+      const found: Array<{ entry: GraphNode; matchedInsights: string[] }> = [];
+      for (const entry of candidates(graph, compiled)) {
+        const matchedInsights = compiled.test(entry);
+        if (matchedInsights) found.push({ entry, matchedInsights });
+      }
+      entriesBySpec.set(key, (hit = found));
+    }
+    return hit;
+  };
   for (const t of templates) {
     if (t.notModelled || !t.entry || !t.steps) continue;
     if (t.legacy && !options.includeLegacy) continue;
     if (options.templates && !options.templates.includes(t.id)) continue;
-    const entrySpec = compileSpec(t.entry);
     const steps = t.steps.map((s) => ({ step: s, spec: compileSpec(s.to) }));
-    for (const entry of candidates(graph, entrySpec)) {
-      const matchedInsights = entrySpec.test(entry);
-      if (!matchedInsights) continue;
+    for (const { entry, matchedInsights } of entries(t.entry)) {
       const tails = walk(graph, entry, steps, limit, reach);
       if (tails.length === 0) continue;
       let prefix: Partial = { nodes: [], edges: [] };
