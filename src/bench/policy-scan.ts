@@ -99,7 +99,7 @@ export async function startProfile(file: string): Promise<() => Promise<void>> {
 }
 
 /** The young generation the benchmarks (and the README's large-estate server) run with. */
-export const DEFAULT_NODE_FLAGS = '--max-semi-space-size=64';
+export const DEFAULT_NODE_FLAGS = '--max-semi-space-size=128';
 
 /**
  * Re-runs this script with `--max-old-space-size=heapMb` (plus BENCH_NODE_FLAGS) unless it already has one; true
