@@ -24,14 +24,6 @@ export class RowIndex {
     return n === undefined ? undefined : this.byNode[n];
   }
 
-  has(key: string): boolean {
-    return this.get(key) !== undefined;
-  }
-
-  ofNode(node: number): ArgRow | undefined {
-    return this.byNode[node];
-  }
-
   /** Node numbers with their rows, in node order (the order the rows were first seen). */
   *entries(): Generator<[number, ArgRow]> {
     const rows = this.byNode;
