@@ -84,7 +84,9 @@ export function addManagedIdentities(graph: SecurityGraph, rows: RowIndex, ids: 
     if (typeof principalId === 'string') ids.byPrincipal.set(principalId.toLowerCase(), node.index);
     graph.addInsight(node, 'isManaged');
   }
-  for (const [n, row] of rows.entries()) {
+  for (let n = 0, end = rows.extent; n < end; n++) {
+    const row = rows.ofNode(n);
+    if (row === undefined) continue;
     const identity = asRecord(row.identity);
     if (!identity) continue;
     const resource = graph.nodes[n];

@@ -24,13 +24,13 @@ export class RowIndex {
     return n === undefined ? undefined : this.byNode[n];
   }
 
-  /** Node numbers with their rows, in node order (the order the rows were first seen). */
-  *entries(): Generator<[number, ArgRow]> {
-    const rows = this.byNode;
-    for (let n = 0; n < rows.length; n++) {
-      const row = rows[n];
-      if (row !== undefined) yield [n, row];
-    }
+  /** One past the highest node number with a row (node numbers below it may have none). */
+  get extent(): number {
+    return this.byNode.length;
+  }
+
+  ofNode(node: number): ArgRow | undefined {
+    return this.byNode[node];
   }
 }
 
