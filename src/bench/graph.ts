@@ -175,7 +175,11 @@ async function copyInto(client: pg.Client, sql: string, lines: Iterable<string>)
     if (failed !== undefined) throw failed;
     const ok = stream.write(chunk);
     chunk = '';
-    if (!ok) await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
+    if (!ok) {
+      // Both waiters are removed once one fires (otherwise every flush leaves a 'close' and an 'error' listener).
+      const waiting = new AbortController();
+      await Promise.race([once(stream, 'drain', { signal: waiting.signal }), once(stream, 'close', { signal: waiting.signal })]).finally(() => waiting.abort());
+    }
   };
   for (const text of lines) {
     chunk += text;
