@@ -3,6 +3,7 @@
  * connections between them, with insights (facts) on entities. Nodes and edges are numbered; adjacency is kept
  * as arrays of edge numbers per node so path search never hashes strings.
  */
+import { NO_INSIGHTS, NodeInsights } from './insights.js';
 
 /** Entity types, in the vocabulary of Defender's cloud security explorer (Azure subset). */
 export type EntityType =
@@ -90,7 +91,7 @@ export interface GraphNode {
   /** Entity properties shown by the explorer (ARM `properties` of resources, metadata of others). */
   readonly properties: Record<string, unknown>;
   readonly tags?: Record<string, string>;
-  readonly insights: Map<string, Insight>;
+  readonly insights: NodeInsights;
 }
 
 export interface GraphEdge {
@@ -116,14 +117,6 @@ export interface NodeInput {
 
 /** The adjacency of a node without edges (shared: a million empty arrays would cost more than the graph). */
 const NO_EDGES: number[] = Object.freeze([]) as unknown as number[];
-
-/** The insights of a node without any (shared; `SecurityGraph.addInsight` gives a node its own map). */
-class NoInsights extends Map<string, Insight> {
-  override set(): this {
-    throw new Error('insights are added with SecurityGraph.addInsight');
-  }
-}
-const NO_INSIGHTS: Map<string, Insight> = new NoInsights();
 
 export const KIND_INDEX: Readonly<Record<string, number>> = Object.fromEntries(EDGE_KINDS.map((k, i) => [k, i]));
 /** Out-degree above which duplicate checks use a set instead of scanning the node's edges. */
@@ -227,13 +220,12 @@ export class SecurityGraph {
   }
 
   addInsight(node: GraphNode, id: string, value?: unknown): void {
-    if (node.insights === NO_INSIGHTS) (node as { insights: Map<string, Insight> }).insights = new Map();
-    if (!node.insights.has(id)) {
+    if (node.insights === NO_INSIGHTS) (node as { insights: NodeInsights }).insights = new NodeInsights();
+    if (node.insights.put(value === undefined ? { id } : { id, value })) {
       let list = this.byInsight.get(id);
       if (list === undefined) this.byInsight.set(id, (list = []));
       list.push(node.index);
     }
-    node.insights.set(id, value === undefined ? { id } : { id, value });
   }
 
   /** Node numbers carrying an insight (maintained as insights are added). */
