@@ -76,6 +76,10 @@ export class IdentityIndex {
   }
 }
 
+/** Shared properties of the resource → identity edges (edge properties are never changed after the build). */
+const SYSTEM_ASSIGNED = Object.freeze({ assignment: 'SystemAssigned' });
+const USER_ASSIGNED = Object.freeze({ assignment: 'UserAssigned' });
+
 /** Managed identities of resources: system-assigned ones become nodes of their own, user-assigned ones are resources. */
 export function addManagedIdentities(graph: SecurityGraph, rows: RowIndex, ids: IdentityIndex): void {
   // User-assigned identity resources are principals too.
@@ -102,13 +106,13 @@ export function addManagedIdentities(graph: SecurityGraph, rows: RowIndex, ids: 
       });
       graph.addInsight(mi, 'isManaged');
       ids.byPrincipal.set(principalId.toLowerCase(), mi.index);
-      graph.addEdge(resource, mi, 'canAuthenticateAs', { assignment: 'SystemAssigned' });
+      graph.addEdge(resource, mi, 'canAuthenticateAs', SYSTEM_ASSIGNED);
     }
     const user = asRecord(identity.userAssignedIdentities);
     if (user) {
       for (const uamiId of Object.keys(user)) {
         const uami = graph.node(canonicalKey(uamiId));
-        if (uami) graph.addEdge(resource, uami, 'canAuthenticateAs', { assignment: 'UserAssigned' });
+        if (uami) graph.addEdge(resource, uami, 'canAuthenticateAs', USER_ASSIGNED);
         else {
           const principalId = asRecord(user[uamiId])?.principalId;
           if (typeof principalId === 'string') graph.addEdge(resource, ids.principal(principalId, 'ServicePrincipal'), 'canAuthenticateAs', { assignment: 'UserAssigned', identityId: uamiId });

@@ -29,6 +29,8 @@ function ownerOf(childKey: string): string {
 export const INTERNET_KEY = 'internet';
 export const MANAGEMENT_PORTS: ReadonlyArray<number> = [22, 3389, 5985, 5986];
 const ALL_PORTS: PortRange[] = [{ from: 0, to: 65535 }];
+/** The properties of every NIC → VM edge (shared: edge properties are never changed after the build). */
+const ATTACHMENT = Object.freeze({ attachment: true });
 
 export interface NetworkStats {
   nics: number;
@@ -47,10 +49,10 @@ interface Delivery {
 
 export class NetworkBuilder {
   readonly stats: NetworkStats = { nics: 0, exposedNics: 0, nsgProblems: 0 };
-  private readonly compiled = new Map<string, CompiledNsg | undefined>();
+  private readonly compiled = new Map<string, CompiledNsg | null>();
   private readonly internet: GraphNode;
-  /** Management ports the VNet reaches, per (subnet NSG, NIC NSG) pair. */
-  private readonly lateral = new Map<string, number[]>();
+  /** The properties of the VNet's route to a VM (the management ports it reaches), per subnet NSG and NIC NSG. */
+  private readonly lateral = new Map<string, Map<string, { ports: number[]; source: 'VirtualNetwork' } | null>>();
   /** NIC ipConfiguration key → deliveries of internet traffic to it. */
   private readonly deliveries = new Map<string, Delivery[]>();
 
@@ -60,10 +62,11 @@ export class NetworkBuilder {
 
   private rules(nsgKey: string | undefined): CompiledNsg | undefined {
     if (nsgKey === undefined) return undefined;
-    if (this.compiled.has(nsgKey)) return this.compiled.get(nsgKey);
+    const known = this.compiled.get(nsgKey);
+    if (known !== undefined) return known ?? undefined;
     const row = this.rows.get(nsgKey);
     const rules = row ? compileNsg(nsgRules(row)) : undefined;
-    this.compiled.set(nsgKey, rules);
+    this.compiled.set(nsgKey, rules ?? null);
     return rules;
   }
 
@@ -152,7 +155,7 @@ export class NetworkBuilder {
       this.stats.nics++;
       const vmKey = idOf(nic.properties.virtualMachine);
       const vm = vmKey ? g.node(vmKey) : undefined;
-      if (vm) g.addEdge(nic, vm, 'routesTrafficTo', { attachment: true });
+      if (vm) g.addEdge(nic, vm, 'routesTrafficTo', ATTACHMENT);
       const nicNsgKey = idOf(nic.properties.networkSecurityGroup);
       const nicRules = this.rules(nicNsgKey);
       let exposedAny = false;
@@ -175,10 +178,14 @@ export class NetworkBuilder {
           const vnet = g.node(subnetKey.slice(0, subnetKey.indexOf('/subnets/')));
           if (vnet) {
             g.addEdge(vm, vnet, 'lateralMovementTo');
-            const pair = `${subnetNsgKey ?? ''}|${nicNsgKey ?? ''}`;
-            let open = this.lateral.get(pair);
-            if (open === undefined) this.lateral.set(pair, (open = MANAGEMENT_PORTS.filter((port) => vnetReachable(subnetRules, nicRules, port, 'Tcp'))));
-            if (open.length > 0) g.addEdge(vnet, vm, 'routesTrafficTo', { ports: open, source: 'VirtualNetwork' });
+            let bySubnetNsg = this.lateral.get(subnetNsgKey ?? '');
+            if (bySubnetNsg === undefined) this.lateral.set(subnetNsgKey ?? '', (bySubnetNsg = new Map()));
+            let route = bySubnetNsg.get(nicNsgKey ?? '');
+            if (route === undefined) {
+              const open = MANAGEMENT_PORTS.filter((port) => vnetReachable(subnetRules, nicRules, port, 'Tcp'));
+              bySubnetNsg.set(nicNsgKey ?? '', (route = open.length > 0 ? Object.freeze({ ports: open, source: 'VirtualNetwork' as const }) : null));
+            }
+            if (route !== null) g.addEdge(vnet, vm, 'routesTrafficTo', route);
           }
         }
       }
