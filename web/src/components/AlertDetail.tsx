@@ -4,6 +4,7 @@ import { fmtDate, resourceName, statusLabel } from '../format';
 import { routeHref } from '../hooks';
 import { canWriteSecurity, SECURITY_WRITE_ROLES } from '../roles';
 import type { AlertAction, AlertEntity, SecurityAlert, WhoAmI } from '../types';
+import { TableHead } from './Table';
 
 /** The status actions, in the order an analyst uses them, and the status each one sets. */
 const ACTIONS: Array<{ action: AlertAction; status: string; label: string }> = [
@@ -158,12 +159,7 @@ function show(v: unknown): string {
 function Entities({ entities }: { entities: AlertEntity[] }) {
   return (
     <table className="table inner" data-testid="alert-entities">
-      <thead>
-        <tr>
-          <th scope="col">Type</th>
-          <th scope="col">Details</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Type', 'Details']} />
       <tbody>
         {entities.map((e, i) => (
           <tr key={e.$id ?? i}>

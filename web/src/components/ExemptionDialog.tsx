@@ -1,8 +1,9 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import { ApiError, createExemption } from '../api';
+import { useId, useState } from 'react';
+import { createExemption } from '../api';
 import { resourceGroupOf, resourceName } from '../format';
 import { assessedResourceId, exemptionTarget, type Recommendation } from '../model';
 import type { Assessment } from '../types';
+import { FormDialog, useSubmit } from './FormDialog';
 
 interface Props {
   assessment: Assessment;
@@ -24,7 +25,6 @@ export function exemptionName(rec: Recommendation, resourceId: string): string {
  * (`additionalData.policyDefinitionReferenceId`), at the resource, its resource group or the subscription.
  */
 export function ExemptionDialog({ assessment, recommendation, subscriptionId, onClose, onCreated }: Props) {
-  const ref = useRef<HTMLDialogElement>(null);
   const id = useId();
   const rid = assessedResourceId(assessment);
   const target = exemptionTarget(assessment);
@@ -41,24 +41,14 @@ export function ExemptionDialog({ assessment, recommendation, subscriptionId, on
   const [displayName, setDisplayName] = useState(`${recommendation.displayName} – ${resourceName(rid)}`.slice(0, 128));
   const [description, setDescription] = useState('');
   const [expires, setExpires] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  const { busy, error, setError, run } = useSubmit();
 
-  useEffect(() => {
-    const d = ref.current;
-    if (d && !d.open) d.showModal();
-    return () => d?.close();
-  }, []);
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  function submit() {
     if (!name.trim()) {
       setError('Enter a name.');
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       await createExemption(scope, name.trim(), {
         policyAssignmentId: assignment,
         exemptionCategory: category,
@@ -68,96 +58,77 @@ export function ExemptionDialog({ assessment, recommendation, subscriptionId, on
         policyDefinitionReferenceIds: target.referenceId ? [target.referenceId] : undefined,
       });
       onCreated(name.trim());
-    } catch (err) {
-      setError(err instanceof ApiError ? `${err.code}: ${err.message}` : (err as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
-    <dialog
-      ref={ref}
-      className="dialog"
-      aria-labelledby={`${id}-title`}
-      onCancel={(e) => {
-        e.preventDefault();
-        if (!busy) onClose();
-      }}
-      data-testid="exemption-dialog"
+    <FormDialog
+      id={id}
+      title="Create an exemption"
+      testId="exemption-dialog"
+      errorTestId="exemption-error"
+      busy={busy}
+      error={error}
+      submitLabel="Create exemption"
+      onSubmit={submit}
+      onClose={onClose}
     >
-      <form onSubmit={submit}>
-        <h2 id={`${id}-title`}>Create an exemption</h2>
-        <p className="help">
-          Exempts <strong>{resourceName(rid)}</strong> from “{recommendation.displayName}”. An exempt resource counts as not applicable in the secure
-          score.
-        </p>
-        <div className="field">
-          <label htmlFor={`${id}-name`}>Name</label>
-          <input id={`${id}-name`} value={name} maxLength={64} onChange={(e) => setName(e.target.value)} required />
-        </div>
-        <fieldset className="field">
-          <legend>Scope</legend>
-          {scopes.map((s) => (
-            <label key={s.value} className="radio">
-              <input type="radio" name={`${id}-scope`} value={s.value} checked={scope === s.value} onChange={() => setScope(s.value)} /> {s.label}
-            </label>
-          ))}
-        </fieldset>
-        <fieldset className="field">
-          <legend>Category</legend>
-          <label className="radio">
-            <input type="radio" name={`${id}-cat`} checked={category === 'Waiver'} onChange={() => setCategory('Waiver')} /> Waiver (risk accepted)
+      <p className="help">
+        Exempts <strong>{resourceName(rid)}</strong> from “{recommendation.displayName}”. An exempt resource counts as not applicable in the secure
+        score.
+      </p>
+      <div className="field">
+        <label htmlFor={`${id}-name`}>Name</label>
+        <input id={`${id}-name`} value={name} maxLength={64} onChange={(e) => setName(e.target.value)} required />
+      </div>
+      <fieldset className="field">
+        <legend>Scope</legend>
+        {scopes.map((s) => (
+          <label key={s.value} className="radio">
+            <input type="radio" name={`${id}-scope`} value={s.value} checked={scope === s.value} onChange={() => setScope(s.value)} /> {s.label}
           </label>
-          <label className="radio">
-            <input type="radio" name={`${id}-cat`} checked={category === 'Mitigated'} onChange={() => setCategory('Mitigated')} /> Mitigated (handled another way)
-          </label>
-        </fieldset>
-        {target.policyAssignmentIds.length > 1 ? (
-          <div className="field">
-            <label htmlFor={`${id}-asg`}>Policy assignment</label>
-            <select id={`${id}-asg`} value={assignment} onChange={(e) => setAssignment(e.target.value)}>
-              {target.policyAssignmentIds.map((a) => (
-                <option key={a} value={a}>
-                  {a}
-                </option>
-              ))}
-            </select>
-          </div>
-        ) : (
-          <p className="help">
-            Policy assignment: <code>{assignment}</code>
-          </p>
-        )}
+        ))}
+      </fieldset>
+      <fieldset className="field">
+        <legend>Category</legend>
+        <label className="radio">
+          <input type="radio" name={`${id}-cat`} checked={category === 'Waiver'} onChange={() => setCategory('Waiver')} /> Waiver (risk accepted)
+        </label>
+        <label className="radio">
+          <input type="radio" name={`${id}-cat`} checked={category === 'Mitigated'} onChange={() => setCategory('Mitigated')} /> Mitigated (handled another way)
+        </label>
+      </fieldset>
+      {target.policyAssignmentIds.length > 1 ? (
+        <div className="field">
+          <label htmlFor={`${id}-asg`}>Policy assignment</label>
+          <select id={`${id}-asg`} value={assignment} onChange={(e) => setAssignment(e.target.value)}>
+            {target.policyAssignmentIds.map((a) => (
+              <option key={a} value={a}>
+                {a}
+              </option>
+            ))}
+          </select>
+        </div>
+      ) : (
         <p className="help">
-          Policy reference: <code>{target.referenceId ?? 'all policies of the assignment'}</code>
+          Policy assignment: <code>{assignment}</code>
         </p>
-        <div className="field">
-          <label htmlFor={`${id}-dn`}>Display name</label>
-          <input id={`${id}-dn`} value={displayName} maxLength={128} onChange={(e) => setDisplayName(e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-desc`}>Justification</label>
-          <textarea id={`${id}-desc`} rows={3} value={description} maxLength={512} onChange={(e) => setDescription(e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-exp`}>Expires on (optional, UTC)</label>
-          <input id={`${id}-exp`} type="date" value={expires} onChange={(e) => setExpires(e.target.value)} />
-        </div>
-        {error ? (
-          <p className="error-box" role="alert" data-testid="exemption-error">
-            {error}
-          </p>
-        ) : null}
-        <div className="actions">
-          <button type="button" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create exemption'}
-          </button>
-        </div>
-      </form>
-    </dialog>
+      )}
+      <p className="help">
+        Policy reference: <code>{target.referenceId ?? 'all policies of the assignment'}</code>
+      </p>
+      <div className="field">
+        <label htmlFor={`${id}-dn`}>Display name</label>
+        <input id={`${id}-dn`} value={displayName} maxLength={128} onChange={(e) => setDisplayName(e.target.value)} />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-desc`}>Justification</label>
+        <textarea id={`${id}-desc`} rows={3} value={description} maxLength={512} onChange={(e) => setDescription(e.target.value)} />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-exp`}>Expires on (optional, UTC)</label>
+        <input id={`${id}-exp`} type="date" value={expires} onChange={(e) => setExpires(e.target.value)} />
+      </div>
+    </FormDialog>
   );
 }

@@ -1,6 +1,7 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import { ApiError, createGovernanceRule } from '../api';
+import { useId, useState } from 'react';
+import { createGovernanceRule } from '../api';
 import type { GovernanceRule, Subscription } from '../types';
+import { FormDialog, useSubmit } from './FormDialog';
 import { ruleScope } from './GovernanceRules';
 
 interface Props {
@@ -19,7 +20,6 @@ const TIMEFRAMES = [7, 14, 30, 90] as const;
  * resource tag's value) and a due date; the rule is run at once so its assignments appear.
  */
 export function GovernanceRuleDialog({ subscription, rules, onClose, onCreated }: Props) {
-  const ref = useRef<HTMLDialogElement>(null);
   const id = useId();
   const scope = `/subscriptions/${subscription.subscriptionId}`;
   // a PUT to an existing name would replace that rule: names taken at this subscription are refused here
@@ -36,23 +36,13 @@ export function GovernanceRuleDialog({ subscription, rules, onClose, onCreated }
   const [owner, setOwner] = useState('');
   const [days, setDays] = useState(30);
   const [grace, setGrace] = useState(true);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
+  const { busy, error, setError, run } = useSubmit();
 
-  useEffect(() => {
-    const d = ref.current;
-    if (d && !d.open) d.showModal();
-    return () => d?.close();
-  }, []);
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  function submit() {
     if (taken.has(name.trim().toLowerCase())) return setError(`This subscription already has a rule named '${name.trim()}': choose another name.`);
     if (!severities.length) return setError('Choose at least one severity.');
     if (!owner.trim()) return setError(ownerType === 'Manually' ? "Enter the owner's email." : 'Enter the tag that names the owner.');
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       await createGovernanceRule(scope, name.trim(), {
         displayName: displayName.trim() || name.trim(),
         rulePriority: Number(priority),
@@ -64,101 +54,82 @@ export function GovernanceRuleDialog({ subscription, rules, onClose, onCreated }
         conditionSets: [{ conditions: [{ property: '$.Severity', value: JSON.stringify(severities), operator: 'In' }] }],
       });
       onCreated(name.trim());
-    } catch (err) {
-      setError(err instanceof ApiError ? `${err.code}: ${err.message}` : (err as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
-    <dialog
-      ref={ref}
-      className="dialog"
-      aria-labelledby={`${id}-title`}
-      onCancel={(e) => {
-        e.preventDefault();
-        if (!busy) onClose();
-      }}
-      data-testid="gov-rule-dialog"
+    <FormDialog
+      id={id}
+      title="New governance rule"
+      testId="gov-rule-dialog"
+      errorTestId="gov-rule-error"
+      busy={busy}
+      error={error}
+      submitLabel="Create rule"
+      onSubmit={submit}
+      onClose={onClose}
     >
-      <form onSubmit={submit}>
-        <h2 id={`${id}-title`}>New governance rule</h2>
-        <p className="help">
-          At subscription <strong>{subscription.displayName}</strong>. Unhealthy recommendations that match get an owner and a due date.
-        </p>
-        <div className="field">
-          <label htmlFor={`${id}-name`}>Name</label>
-          <input id={`${id}-name`} value={name} maxLength={128} onChange={(e) => setName(e.target.value)} required />
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-dn`}>Display name</label>
-          <input id={`${id}-dn`} value={displayName} maxLength={128} onChange={(e) => setDisplayName(e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-prio`}>Priority (0–1000, lower runs first)</label>
-          <input id={`${id}-prio`} type="number" min={0} max={1000} step={1} value={priority} onChange={(e) => setPriority(e.target.value)} required />
-        </div>
-        <fieldset className="field inline-choices">
-          <legend>Severities</legend>
-          {SEVERITIES.map((s) => (
-            <label key={s} className="radio">
-              <input
-                type="checkbox"
-                checked={severities.includes(s)}
-                onChange={(e) => setSeverities((cur) => (e.target.checked ? SEVERITIES.filter((x) => x === s || cur.includes(x)) : cur.filter((x) => x !== s)))}
-              />{' '}
-              {s}
-            </label>
-          ))}
-        </fieldset>
-        <fieldset className="field inline-choices">
-          <legend>Owner</legend>
-          <label className="radio">
-            <input type="radio" name={`${id}-os`} checked={ownerType === 'Manually'} onChange={() => setOwnerType('Manually')} /> A person (email)
+      <p className="help">
+        At subscription <strong>{subscription.displayName}</strong>. Unhealthy recommendations that match get an owner and a due date.
+      </p>
+      <div className="field">
+        <label htmlFor={`${id}-name`}>Name</label>
+        <input id={`${id}-name`} value={name} maxLength={128} onChange={(e) => setName(e.target.value)} required />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-dn`}>Display name</label>
+        <input id={`${id}-dn`} value={displayName} maxLength={128} onChange={(e) => setDisplayName(e.target.value)} />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-prio`}>Priority (0–1000, lower runs first)</label>
+        <input id={`${id}-prio`} type="number" min={0} max={1000} step={1} value={priority} onChange={(e) => setPriority(e.target.value)} required />
+      </div>
+      <fieldset className="field inline-choices">
+        <legend>Severities</legend>
+        {SEVERITIES.map((s) => (
+          <label key={s} className="radio">
+            <input
+              type="checkbox"
+              checked={severities.includes(s)}
+              onChange={(e) => setSeverities((cur) => (e.target.checked ? SEVERITIES.filter((x) => x === s || cur.includes(x)) : cur.filter((x) => x !== s)))}
+            />{' '}
+            {s}
           </label>
-          <label className="radio">
-            <input type="radio" name={`${id}-os`} checked={ownerType === 'ByTag'} onChange={() => setOwnerType('ByTag')} /> The value of a resource tag
-          </label>
-        </fieldset>
-        <div className="field">
-          <label htmlFor={`${id}-owner`}>{ownerType === 'Manually' ? 'Owner email' : 'Tag name'}</label>
-          <input
-            id={`${id}-owner`}
-            type={ownerType === 'Manually' ? 'email' : 'text'}
-            value={owner}
-            placeholder={ownerType === 'Manually' ? 'owner@contoso.com' : 'owner'}
-            onChange={(e) => setOwner(e.target.value)}
-            required
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-days`}>Remediation timeframe</label>
-          <select id={`${id}-days`} value={days} onChange={(e) => setDays(Number(e.target.value))}>
-            {TIMEFRAMES.map((d) => (
-              <option key={d} value={d}>
-                {d} days
-              </option>
-            ))}
-          </select>
-        </div>
+        ))}
+      </fieldset>
+      <fieldset className="field inline-choices">
+        <legend>Owner</legend>
         <label className="radio">
-          <input type="checkbox" checked={grace} onChange={(e) => setGrace(e.target.checked)} /> Grace period (the secure score is not lowered until the due date)
+          <input type="radio" name={`${id}-os`} checked={ownerType === 'Manually'} onChange={() => setOwnerType('Manually')} /> A person (email)
         </label>
-        {error ? (
-          <p className="error-box" role="alert" data-testid="gov-rule-error">
-            {error}
-          </p>
-        ) : null}
-        <div className="actions">
-          <button type="button" onClick={onClose} disabled={busy}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create rule'}
-          </button>
-        </div>
-      </form>
-    </dialog>
+        <label className="radio">
+          <input type="radio" name={`${id}-os`} checked={ownerType === 'ByTag'} onChange={() => setOwnerType('ByTag')} /> The value of a resource tag
+        </label>
+      </fieldset>
+      <div className="field">
+        <label htmlFor={`${id}-owner`}>{ownerType === 'Manually' ? 'Owner email' : 'Tag name'}</label>
+        <input
+          id={`${id}-owner`}
+          type={ownerType === 'Manually' ? 'email' : 'text'}
+          value={owner}
+          placeholder={ownerType === 'Manually' ? 'owner@contoso.com' : 'owner'}
+          onChange={(e) => setOwner(e.target.value)}
+          required
+        />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-days`}>Remediation timeframe</label>
+        <select id={`${id}-days`} value={days} onChange={(e) => setDays(Number(e.target.value))}>
+          {TIMEFRAMES.map((d) => (
+            <option key={d} value={d}>
+              {d} days
+            </option>
+          ))}
+        </select>
+      </div>
+      <label className="radio">
+        <input type="checkbox" checked={grace} onChange={(e) => setGrace(e.target.checked)} /> Grace period (the secure score is not lowered until the due date)
+      </label>
+    </FormDialog>
   );
 }

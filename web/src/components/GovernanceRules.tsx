@@ -1,5 +1,6 @@
 import { fmtTimeframe } from '../format';
 import type { GovernanceCondition, GovernanceRule, Subscription } from '../types';
+import { numeric, TableHead } from './Table';
 
 /** The scope a rule id is at: `{scope}/providers/Microsoft.Security/governanceRules/{name}`. */
 export function ruleScope(rule: GovernanceRule): string {
@@ -34,17 +35,7 @@ export function GovernanceRules({ rules, subscription }: { rules: GovernanceRule
   return (
     <div className="table-wrap">
       <table className="table" data-testid="gov-rules">
-        <thead>
-          <tr>
-            <th scope="col" className="num">Priority</th>
-            <th scope="col">Rule</th>
-            <th scope="col">Scope</th>
-            <th scope="col">Owner</th>
-            <th scope="col">Timeframe</th>
-            <th scope="col">Conditions</th>
-            <th scope="col">State</th>
-          </tr>
-        </thead>
+        <TableHead columns={[numeric('Priority'), 'Rule', 'Scope', 'Owner', 'Timeframe', 'Conditions', 'State']} />
         <tbody>
           {sorted.map((r) => {
             const p = r.properties;

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { listAlerts } from '../api';
 import { AlertDetail } from '../components/AlertDetail';
+import { ParamChip, ParamSelect } from '../components/Filters';
 import { SortHeader } from '../components/SortHeader';
 import { Async, Empty } from '../components/Status';
 import { ALERT_SEVERITIES, ALERT_SEVERITY_ORDER, ALERT_STATUSES, fmtDate, fmtInt, statusLabel } from '../format';
@@ -81,11 +82,9 @@ function AlertList({ list, params, sub }: { list: SecurityAlert[]; params: Recor
           <strong data-testid="alerts-total">{fmtInt(list.length)}</strong> alerts
         </li>
         {bySeverity.map(([s, n]) => (
-          <li key={s}>
-            <button type="button" className="count-chip" aria-pressed={severity === s} onClick={() => replaceParams({ severity: severity === s ? undefined : s })} title={`Show only ${s} alerts`}>
-              <span className={`sev sev-${s.toLowerCase()}`}>{s}</span> <span data-testid={`alerts-sev-${s}`}>{n}</span>
-            </button>
-          </li>
+          <ParamChip key={s} param="severity" value={s} current={severity} title={`Show only ${s} alerts`} count={n} countTestId={`alerts-sev-${s}`}>
+            <span className={`sev sev-${s.toLowerCase()}`}>{s}</span>
+          </ParamChip>
         ))}
       </ul>
       <ul className="risk-counts" aria-label="Alerts by status">
@@ -100,26 +99,8 @@ function AlertList({ list, params, sub }: { list: SecurityAlert[]; params: Recor
           <label htmlFor="al-q">Search</label>
           <input id="al-q" type="search" value={q} placeholder="Alert, type or resource" onChange={(e) => replaceParams({ q: e.target.value || undefined })} />
         </div>
-        <div className="field">
-          <label htmlFor="al-sev">Severity</label>
-          <select id="al-sev" value={severity} onChange={(e) => replaceParams({ severity: e.target.value || undefined })}>
-            <option value="">Any</option>
-            {ALERT_SEVERITIES.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="al-status">Status</label>
-          <select id="al-status" value={status} onChange={(e) => replaceParams({ status: e.target.value || undefined })}>
-            <option value="">Any</option>
-            {ALERT_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {statusLabel(s)}
-              </option>
-            ))}
-          </select>
-        </div>
+        <ParamSelect id="al-sev" label="Severity" param="severity" value={severity} options={ALERT_SEVERITIES} />
+        <ParamSelect id="al-status" label="Status" param="status" value={status} options={ALERT_STATUSES} optionLabel={statusLabel} />
         <p className="field-count" aria-live="polite">
           <span data-testid="alerts-shown">{rows.length}</span> shown
         </p>

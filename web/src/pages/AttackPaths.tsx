@@ -1,10 +1,12 @@
 import { lazy, Suspense, useMemo } from 'react';
 import { listAttackPaths } from '../api';
 import { isChokeConnection } from '../components/choke';
+import { ParamSelect } from '../components/Filters';
 import { SortHeader } from '../components/SortHeader';
 import { Async, Empty, Loading } from '../components/Status';
+import { TableHead } from '../components/Table';
 import { resourceName, RISK_LEVELS, SEVERITY_ORDER } from '../format';
-import { replaceParams, routeHref, sortBy, useAsync, useRouteSort } from '../hooks';
+import { routeHref, sortBy, useAsync, useRouteSort } from '../hooks';
 import type { AttackPath } from '../types';
 import type { PageProps } from '../App';
 
@@ -73,15 +75,7 @@ function PathList({ list, params, sub }: { list: AttackPath[]; params: Record<st
         ))}
       </ul>
       <div className="filters">
-        <div className="field">
-          <label htmlFor="ap-risk">Risk level</label>
-          <select id="ap-risk" value={risk} onChange={(e) => replaceParams({ risk: e.target.value || undefined })}>
-            <option value="">Any</option>
-            {RISK_LEVELS.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-        </div>
+        <ParamSelect id="ap-risk" label="Risk level" param="risk" value={risk} options={RISK_LEVELS} />
       </div>
       {rows.length ? (
         <div className="table-wrap">
@@ -176,13 +170,7 @@ function PathDetail({ path, sub }: { path: AttackPath; sub: string }) {
         <section aria-labelledby="ap-fixes">
           <h3 id="ap-fixes">Recommendations on the path</h3>
           <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Recommendation</th>
-                <th scope="col">Resource</th>
-                <th scope="col">Effect</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Recommendation', 'Resource', 'Effect']} />
             <tbody>
               {p.assessments.map((a) => (
                 <tr key={`${a.assessmentKey}|${a.entityInternalId}`}>

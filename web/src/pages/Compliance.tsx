@@ -1,11 +1,15 @@
 import { Fragment, useMemo } from 'react';
 import { listAssessments, listComplianceAssessments, listComplianceControls, listComplianceStandards } from '../api';
+import { ParamSelect } from '../components/Filters';
 import { Async, Empty } from '../components/Status';
+import { numeric, TableHead } from '../components/Table';
 import { fmtInt, resourceGroupOf, resourceName, resourceTypeOf, shortenIds } from '../format';
 import { replaceParams, routeHref, useAsync } from '../hooks';
 import { assessedResourceId } from '../model';
 import type { ComplianceStandard } from '../types';
 import type { PageProps } from '../App';
+
+const CONTROL_STATES = ['Failed', 'Passed', 'Skipped', 'Unsupported'];
 
 function StateBadge({ state }: { state: string }) {
   return <span className={`state state-${state.toLowerCase()}`}>{state}</span>;
@@ -109,32 +113,14 @@ function ControlsOf({ sub, std, filter }: { sub: string; std: string; filter: st
           return (
             <>
               <div className="filters">
-                <div className="field">
-                  <label htmlFor="ctl-state">State</label>
-                  <select id="ctl-state" value={filter} onChange={(e) => replaceParams({ state: e.target.value || undefined })}>
-                    <option value="">Any</option>
-                    <option>Failed</option>
-                    <option>Passed</option>
-                    <option>Skipped</option>
-                    <option>Unsupported</option>
-                  </select>
-                </div>
+                <ParamSelect id="ctl-state" label="State" param="state" value={filter} options={CONTROL_STATES} />
                 <p className="field-count" aria-live="polite">
                   <span data-testid="ctl-shown">{rows.length}</span> of {list.length} controls
                 </p>
               </div>
               <div className="table-wrap">
                 <table className="table" data-testid="compliance-controls">
-                  <thead>
-                    <tr>
-                      <th scope="col">Control</th>
-                      <th scope="col">Description</th>
-                      <th scope="col">State</th>
-                      <th scope="col" className="num">Passed</th>
-                      <th scope="col" className="num">Failed</th>
-                      <th scope="col" className="num">Skipped</th>
-                    </tr>
-                  </thead>
+                  <TableHead columns={['Control', 'Description', 'State', numeric('Passed'), numeric('Failed'), numeric('Skipped')]} />
                   <tbody>
                     {rows.map((c) => (
                       <tr key={c.name} data-control={c.name}>
@@ -173,15 +159,7 @@ function AssessmentsOf({ sub, std, ctl, open }: { sub: string; std: string; ctl:
           items.length ? (
             <div className="table-wrap">
               <table className="table" data-testid="compliance-assessments">
-                <thead>
-                  <tr>
-                    <th scope="col">Assessment</th>
-                    <th scope="col">State</th>
-                    <th scope="col" className="num">Passed resources</th>
-                    <th scope="col" className="num">Failed resources</th>
-                    <th scope="col" className="num">Skipped resources</th>
-                  </tr>
-                </thead>
+                <TableHead columns={['Assessment', 'State', numeric('Passed resources'), numeric('Failed resources'), numeric('Skipped resources')]} />
                 <tbody>
                   {items.map((a) => {
                     const expanded = open === a.name;
@@ -237,15 +215,7 @@ function ResourcesOf({ sub, assessmentKey }: { sub: string; assessmentKey: strin
       {() =>
         rows.length ? (
           <table className="table inner" data-testid="compliance-resources">
-            <thead>
-              <tr>
-                <th scope="col">Resource</th>
-                <th scope="col">Type</th>
-                <th scope="col">Resource group</th>
-                <th scope="col">Result</th>
-                <th scope="col">Reason</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Resource', 'Type', 'Resource group', 'Result', 'Reason']} />
             <tbody>
               {rows.map((a) => {
                 const rid = assessedResourceId(a);

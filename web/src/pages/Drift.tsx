@@ -2,6 +2,7 @@ import { useMemo, useState } from 'react';
 import { driftWindow, listSubscriptions } from '../api';
 import { CopyCode } from '../components/CopyCode';
 import { Async, Empty, TenantScopeHint } from '../components/Status';
+import { TableHead } from '../components/Table';
 import { fmtDate, fmtInt, fmtPoints, resourceGroupOf, resourceName, resourceTypeOf } from '../format';
 import { replaceParams, useAsync } from '../hooks';
 import { DRIFT_KINDS, type DenyCandidate, type Drift as DriftItem, type DriftKind, type DriftWindow } from '../types';
@@ -192,14 +193,7 @@ function DriftCard({ drift: d, names }: { drift: DriftItem; names: Map<string, s
           </summary>
           <div className="table-wrap scroll-box">
             <table className="table" data-testid="drift-changes">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Change</th>
-                  <th scope="col">Table</th>
-                  <th scope="col">Resource</th>
-                </tr>
-              </thead>
+              <TableHead columns={['When', 'Change', 'Table', 'Resource']} />
               <tbody>
                 {d.changes.map((c, i) => (
                   <tr key={i}>
@@ -230,13 +224,7 @@ function Resources({ drift: d }: { drift: DriftItem }) {
       </summary>
       <div className="table-wrap scroll-box">
         <table className="table" data-testid="drift-resources">
-          <thead>
-            <tr>
-              <th scope="col">Resource</th>
-              <th scope="col">Type</th>
-              <th scope="col">Resource group</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Resource', 'Type', 'Resource group']} />
           <tbody>
             {shown.map((id) => (
               <tr key={id}>

@@ -1,8 +1,10 @@
 import { useMemo, useState } from 'react';
 import { governanceOverview } from '../api';
+import { ParamChip, ParamSelect } from '../components/Filters';
 import { GovernanceRuleDialog } from '../components/GovernanceRuleDialog';
 import { GovernanceRules } from '../components/GovernanceRules';
 import { Async, Empty, TenantScopeHint } from '../components/Status';
+import { MoreRows, numeric, TableHead } from '../components/Table';
 import { fmtDate, fmtDay, fmtInt, resourceName, statusLabel } from '../format';
 import { replaceParams, routeHref, useAsync } from '../hooks';
 import { canWriteSecurity, SECURITY_WRITE_ROLES } from '../roles';
@@ -104,6 +106,7 @@ function Assignments({ data, params, sub }: { data: GovernanceOverview; params: 
     [items, owner, status],
   );
   const count = (s: GovernanceStatus) => items.filter((a) => a.status === s).length;
+  const knownOwner = owners.find((o) => o.owner.toLowerCase() === owner.toLowerCase())?.owner;
 
   return (
     <>
@@ -115,15 +118,7 @@ function Assignments({ data, params, sub }: { data: GovernanceOverview; params: 
         {owners.length ? (
           <div className="table-wrap scroll-box">
             <table className="table" data-testid="gov-owners">
-              <thead>
-                <tr>
-                  <th scope="col">Owner</th>
-                  <th scope="col" className="num">Overdue</th>
-                  <th scope="col" className="num">On time</th>
-                  <th scope="col" className="num">Open</th>
-                  <th scope="col" className="num">Completed</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Owner', numeric('Overdue'), numeric('On time'), numeric('Open'), numeric('Completed')]} />
               <tbody>
                 {owners.map((o) => (
                   <tr key={o.owner} data-owner={o.owner} className={owner.toLowerCase() === o.owner.toLowerCase() ? 'selected' : undefined}>
@@ -161,35 +156,20 @@ function Assignments({ data, params, sub }: { data: GovernanceOverview; params: 
             <strong data-testid="gov-total">{fmtInt(items.length)}</strong> assignments
           </li>
           {GOVERNANCE_STATUSES.map((s) => (
-            <li key={s}>
-              <button type="button" className="count-chip" aria-pressed={status === s} onClick={() => replaceParams({ status: status === s ? undefined : s })} title={`Show only ${statusLabel(s).toLowerCase()} assignments`}>
-                <span className={`status status-${s.toLowerCase()}`}>{statusLabel(s)}</span> <span data-testid={`gov-status-${s}`}>{count(s)}</span>
-              </button>
-            </li>
+            <ParamChip key={s} param="status" value={s} current={status} title={`Show only ${statusLabel(s).toLowerCase()} assignments`} count={count(s)} countTestId={`gov-status-${s}`}>
+              <span className={`status status-${s.toLowerCase()}`}>{statusLabel(s)}</span>
+            </ParamChip>
           ))}
         </ul>
         <form className="filters" role="search" aria-label="Filter assignments" onSubmit={(e) => e.preventDefault()}>
-          <div className="field">
-            <label htmlFor="gov-owner">Owner</label>
-            <select id="gov-owner" value={owners.find((o) => o.owner.toLowerCase() === owner.toLowerCase())?.owner ?? owner} onChange={(e) => replaceParams({ owner: e.target.value || undefined })}>
-              <option value="">Any</option>
-              {owners.map((o) => (
-                <option key={o.owner}>{o.owner}</option>
-              ))}
-              {owner && !owners.some((o) => o.owner.toLowerCase() === owner.toLowerCase()) ? <option>{owner}</option> : null}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="gov-status">Status</label>
-            <select id="gov-status" value={status} onChange={(e) => replaceParams({ status: e.target.value || undefined })}>
-              <option value="">Any</option>
-              {GOVERNANCE_STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {statusLabel(s)}
-                </option>
-              ))}
-            </select>
-          </div>
+          <ParamSelect
+            id="gov-owner"
+            label="Owner"
+            param="owner"
+            value={knownOwner ?? owner}
+            options={owner && !knownOwner ? [...owners.map((o) => o.owner), owner] : owners.map((o) => o.owner)}
+          />
+          <ParamSelect id="gov-status" label="Status" param="status" value={status} options={GOVERNANCE_STATUSES} optionLabel={statusLabel} />
           <p className="field-count" aria-live="polite">
             <span data-testid="gov-shown">{rows.length}</span> shown · evaluated {fmtDate(data.evaluatedAt)}
           </p>
@@ -197,17 +177,7 @@ function Assignments({ data, params, sub }: { data: GovernanceOverview; params: 
         {rows.length ? (
           <div className="table-wrap">
             <table className="table" data-testid="gov-assignments">
-              <thead>
-                <tr>
-                  <th scope="col">Recommendation</th>
-                  <th scope="col">Severity</th>
-                  <th scope="col">Resource</th>
-                  <th scope="col">Owner</th>
-                  <th scope="col">Due</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Source</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Recommendation', 'Severity', 'Resource', 'Owner', 'Due', 'Status', 'Source']} />
               <tbody>
                 {rows.slice(0, limit).map((a) => (
                   <tr key={a.id} data-status={a.status}>
@@ -233,14 +203,7 @@ function Assignments({ data, params, sub }: { data: GovernanceOverview; params: 
                 ))}
               </tbody>
             </table>
-            {rows.length > limit ? (
-              <p className="more">
-                Showing {limit} of {rows.length}.{' '}
-                <button type="button" onClick={() => setLimit(rows.length)}>
-                  Show all {rows.length}
-                </button>
-              </p>
-            ) : null}
+            <MoreRows limit={limit} total={rows.length} onShowAll={() => setLimit(rows.length)} />
           </div>
         ) : (
           <Empty>{items.length ? 'No assignment matches the filters.' : 'No governance assignment in this subscription: create a rule to give recommendations owners and due dates.'}</Empty>

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { listResources } from '../api';
 import { Chart } from '../components/Chart';
+import { ParamSelect } from '../components/Filters';
 import { SortHeader } from '../components/SortHeader';
 import { Async, Empty } from '../components/Status';
 import type { ChartOption } from '../echarts';
@@ -12,6 +13,8 @@ import type { PageProps } from '../App';
 const PAGE_SIZE = 50;
 const SORT_KEYS = ['name', 'type', 'group', 'location'] as const;
 type SortKey = (typeof SORT_KEYS)[number];
+/** A filter change goes back to the first page. */
+const FIRST_PAGE = { page: undefined };
 
 export function Inventory({ subscription, params }: PageProps) {
   const sub = subscription.subscriptionId;
@@ -86,35 +89,17 @@ function InventoryView({ list, params }: { list: GenericResource[]; params: Reco
           <label htmlFor="inv-q">Search</label>
           <input id="inv-q" type="search" value={q} placeholder="Name or id" onChange={(e) => replaceParams({ q: e.target.value || undefined, page: undefined })} />
         </div>
-        <div className="field">
-          <label htmlFor="inv-type">Type</label>
-          <select id="inv-type" value={type} onChange={(e) => replaceParams({ type: e.target.value || undefined, page: undefined })}>
-            <option value="">Any</option>
-            {byType.map(([t, n]) => (
-              <option key={t} value={t}>
-                {t} ({n})
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="inv-group">Resource group</label>
-          <select id="inv-group" value={group} onChange={(e) => replaceParams({ group: e.target.value || undefined, page: undefined })}>
-            <option value="">Any</option>
-            {groups.map((g) => (
-              <option key={g}>{g}</option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="inv-loc">Location</label>
-          <select id="inv-loc" value={location} onChange={(e) => replaceParams({ location: e.target.value || undefined, page: undefined })}>
-            <option value="">Any</option>
-            {locations.map((l) => (
-              <option key={l}>{l}</option>
-            ))}
-          </select>
-        </div>
+        <ParamSelect
+          id="inv-type"
+          label="Type"
+          param="type"
+          value={type}
+          options={byType.map(([t]) => t)}
+          optionLabel={(t, i) => `${t} (${byType[i][1]})`}
+          also={FIRST_PAGE}
+        />
+        <ParamSelect id="inv-group" label="Resource group" param="group" value={group} options={groups} also={FIRST_PAGE} />
+        <ParamSelect id="inv-loc" label="Location" param="location" value={location} options={locations} also={FIRST_PAGE} />
         <p className="field-count" aria-live="polite">
           <span data-testid="inv-shown">{fmtInt(rows.length)}</span> {rows.length === 1 ? 'matches' : 'match'}
         </p>

@@ -3,6 +3,7 @@ import { getSecureScore, listAssessments, listAttackPaths, listPricings, listPri
 import { Chart } from '../components/Chart';
 import { ScoreTrend } from '../components/ScoreTrend';
 import { Async, Empty } from '../components/Status';
+import { numeric, TableHead } from '../components/Table';
 import type { ChartOption } from '../echarts';
 import { fmtInt, fmtPercent, fmtPoints, resourceName, RISK_LEVELS } from '../format';
 import { routeHref, useAsync } from '../hooks';
@@ -75,15 +76,7 @@ export function Overview({ subscription }: PageProps) {
               if (!top.length) return <Empty>No recommendation has points at risk.</Empty>;
               return (
                 <table className="table" data-testid="top-recommendations">
-                  <thead>
-                    <tr>
-                      <th scope="col">Recommendation</th>
-                      <th scope="col">Severity</th>
-                      <th scope="col">Control</th>
-                      <th scope="col" className="num">Unhealthy resources</th>
-                      <th scope="col" className="num">Points at risk</th>
-                    </tr>
-                  </thead>
+                  <TableHead columns={['Recommendation', 'Severity', 'Control', numeric('Unhealthy resources'), numeric('Points at risk')]} />
                   <tbody>
                     {top.map((x) => (
                       <tr key={x.key} data-key={x.key}>
@@ -114,16 +107,7 @@ export function Overview({ subscription }: PageProps) {
             {(items) =>
               items.length ? (
                 <table className="table" data-testid="priorities">
-                  <thead>
-                    <tr>
-                      <th scope="col" className="num">#</th>
-                      <th scope="col">Recommendation</th>
-                      <th scope="col">Resource</th>
-                      <th scope="col">Exposure</th>
-                      <th scope="col" className="num">Points</th>
-                      <th scope="col" className="num">Priority</th>
-                    </tr>
-                  </thead>
+                  <TableHead columns={[numeric('#'), 'Recommendation', 'Resource', 'Exposure', numeric('Points'), numeric('Priority')]} />
                   <tbody>
                     {items.map((i) => (
                       <tr key={`${i.assessmentKey}|${i.resourceId}`}>

@@ -1,8 +1,10 @@
 import { useMemo, useState } from 'react';
 import { getSecureScore, listAssessments, listSecureScoreControls } from '../api';
 import { ExemptionDialog } from '../components/ExemptionDialog';
+import { ParamSelect } from '../components/Filters';
 import { SortHeader } from '../components/SortHeader';
 import { Async, Empty } from '../components/Status';
+import { MoreRows, TableHead } from '../components/Table';
 import { fmtInt, fmtPercent, fmtPoints, resourceGroupOf, resourceName, resourceTypeOf, SEVERITY_ORDER, shortenIds } from '../format';
 import { replaceParams, routeHref, sortBy, useAsync, useRouteSort } from '../hooks';
 import { assessedResourceId, buildRecommendations, type Recommendation } from '../model';
@@ -121,24 +123,8 @@ function List({ recs, params, sub }: { recs: Recommendation[]; params: Record<st
             <option value="All">All</option>
           </select>
         </div>
-        <div className="field">
-          <label htmlFor="rec-sev">Severity</label>
-          <select id="rec-sev" value={sev} onChange={(e) => replaceParams({ severity: e.target.value || undefined })}>
-            <option value="">Any</option>
-            {severities.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="rec-ctl">Control</label>
-          <select id="rec-ctl" value={control} onChange={(e) => replaceParams({ control: e.target.value || undefined })}>
-            <option value="">Any</option>
-            {controls.map((c) => (
-              <option key={c}>{c}</option>
-            ))}
-          </select>
-        </div>
+        <ParamSelect id="rec-sev" label="Severity" param="severity" value={sev} options={severities} />
+        <ParamSelect id="rec-ctl" label="Control" param="control" value={control} options={controls} />
         <p className="field-count" aria-live="polite">
           <span data-testid="rec-shown">{rows.length}</span> shown
         </p>
@@ -274,18 +260,7 @@ function Detail({ rec, sub, who, score, refresh }: { rec: Recommendation; sub: s
         {rows.length ? (
           <div className="table-wrap">
             <table className="table" data-testid="rec-resources">
-              <thead>
-                <tr>
-                  <th scope="col">Resource</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Resource group</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead columns={['Resource', 'Type', 'Resource group', 'Status', 'Reason', { label: <span className="sr-only">Actions</span> }]} />
               <tbody>
                 {rows.slice(0, limit).map((a) => {
                   const rid = assessedResourceId(a);
@@ -324,14 +299,7 @@ function Detail({ rec, sub, who, score, refresh }: { rec: Recommendation; sub: s
                 })}
               </tbody>
             </table>
-            {rows.length > limit ? (
-              <p className="more">
-                Showing {limit} of {rows.length}.{' '}
-                <button type="button" onClick={() => setLimit(rows.length)}>
-                  Show all {rows.length}
-                </button>
-              </p>
-            ) : null}
+            <MoreRows limit={limit} total={rows.length} onShowAll={() => setLimit(rows.length)} />
           </div>
         ) : (
           <Empty>No resource with this status.</Empty>

@@ -3,6 +3,7 @@ import { ApiError, reviewFacts, reviewReportHtml } from '../api';
 import { CopyCode } from '../components/CopyCode';
 import { ScoreTrend } from '../components/ScoreTrend';
 import { Async, Empty, ErrorBox, TenantScopeHint } from '../components/Status';
+import { numeric, TableHead } from '../components/Table';
 import { fmtDate, fmtDay, fmtInt, resourceName } from '../format';
 import { replaceParams, useAsync } from '../hooks';
 import type { ReviewFacts } from '../types';
@@ -193,16 +194,7 @@ function Agenda({ facts: f }: { facts: ReviewFacts }) {
             {f.governance.breaches.length ? (
               <div className="table-wrap scroll-box">
                 <table className="table" data-testid="review-breaches">
-                  <thead>
-                    <tr>
-                      <th scope="col">Owner</th>
-                      <th scope="col" className="num">
-                        Overdue
-                      </th>
-                      <th scope="col">Oldest due date</th>
-                      <th scope="col">Overdue items</th>
-                    </tr>
-                  </thead>
+                  <TableHead columns={['Owner', numeric('Overdue'), 'Oldest due date', 'Overdue items']} />
                   <tbody>
                     {f.governance.breaches.map((b) => (
                       <tr key={b.owner} data-owner={b.owner}>
@@ -275,14 +267,7 @@ function Agenda({ facts: f }: { facts: ReviewFacts }) {
             {f.complianceRegressions.length ? (
               <div className="table-wrap scroll-box">
                 <table className="table" data-testid="review-regressions">
-                  <thead>
-                    <tr>
-                      <th scope="col">Standard</th>
-                      <th scope="col">Control</th>
-                      <th scope="col">From</th>
-                      <th scope="col">To</th>
-                    </tr>
-                  </thead>
+                  <TableHead columns={['Standard', 'Control', 'From', 'To']} />
                   <tbody>
                     {f.complianceRegressions.map((r) => (
                       <tr key={`${r.standard}|${r.control}`}>
@@ -316,12 +301,7 @@ function PathTable({ title, paths, testId }: { title: string; paths: ReviewFacts
       <h3>{title}</h3>
       <div className="table-wrap scroll-box">
         <table className="table" data-testid={testId}>
-          <thead>
-            <tr>
-              <th scope="col">Risk</th>
-              <th scope="col">Path</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Risk', 'Path']} />
           <tbody>
             {paths.map((p) => (
               <tr key={p.id}>
