@@ -6,19 +6,12 @@
  * Recommendations page and sees the secure score change; an invalid token shows the sign-in error. A screenshot of
  * each page goes to test-artifacts/screenshots/.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { build } from 'vite';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '../../src/api/index.js';
-import { CHROMIUM_ARGS, chromiumPath } from '../../src/cli/pdf.js';
 import { runCli } from '../cli/helpers.js';
+import { Api, closeAll, countOf, executablePath, numberOf, openPage, screenshot, serveSample, WEB, type RunningServer } from './helpers.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const WEB = join(ROOT, 'web');
-const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
 const MCSB_ASSIGNMENT = '/providers/Microsoft.Management/managementGroups/contoso-root/providers/Microsoft.Authorization/policyAssignments/mcsb-mg-root';
 const V = {
   subscriptions: '2022-12-01',
@@ -31,14 +24,9 @@ const V = {
   exemptions: '2022-07-01-preview',
 };
 
-interface Running {
-  url: string;
-  close(): Promise<void>;
-  createToken(opts: { role: string; scope: string }): string;
-}
-
 let dir: string;
-let server: Running;
+let server: RunningServer;
+let api: Api;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
@@ -46,81 +34,26 @@ let token: string;
 let sub: string;
 const pageErrors: string[] = [];
 
-const executablePath = chromiumPath(process.env);
-
-async function api<T = any>(path: string, init: RequestInit = {}, bearer = token): Promise<{ status: number; body: T }> {
-  const res = await fetch(path.startsWith('http') ? path : `${server.url}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-}
-
-async function get<T = any>(path: string): Promise<T> {
-  const r = await api<T>(path);
-  if (r.status !== 200) throw new Error(`GET ${path} answered ${r.status}: ${JSON.stringify(r.body)}`);
-  return r.body;
-}
-
-/** Every item of an ARM list, following nextLink. */
-async function all<T = any>(path: string): Promise<T[]> {
-  const out: T[] = [];
-  let next: string | undefined = path;
-  while (next) {
-    const p: { value: T[]; nextLink?: string } = await get(next);
-    out.push(...p.value);
-    next = p.nextLink;
-  }
-  return out;
-}
-
+const get = <T = any>(path: string) => api.get<T>(path);
+const all = <T = any>(path: string) => api.all<T>(path);
 const sec = (s: string) => `/subscriptions/${s}/providers/Microsoft.Security`;
-
-/** The number a test id shows ("1,234.5" → 1234.5). */
-/** A locator's count once it settles on `n` (polls up to 10 s; pages render after their fetches resolve). */
-async function countOf(locator: { count(): Promise<number> }, n: number): Promise<number> {
-  const until = Date.now() + 10_000;
-  let c = await locator.count();
-  while (c !== n && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 100));
-    c = await locator.count();
-  }
-  return c;
-}
-
-async function num(testId: string): Promise<number> {
-  const loc = page.getByTestId(testId).first();
-  await loc.waitFor({ timeout: 60_000 });
-  return Number((await loc.textContent())!.replace(/[,%\s]/g, ''));
-}
-
-async function shot(name: string, fullPage = true): Promise<void> {
-  await page.waitForTimeout(300); // charts render after layout
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
-}
-
-async function open(route: string): Promise<void> {
-  await page.goto(`${server.url}/#/${route}`);
-}
+const num = (testId: string) => numberOf(page, testId);
+const shot = (name: string, fullPage = true) => screenshot(page, name, fullPage);
+const open = (route: string) => page.goto(`${server.url}/#/${route}`);
 
 if (!executablePath) console.log('SKIP dashboard tests: no /usr/bin/chromium (apt-get install chromium, or set PALISADE_CHROMIUM)');
 describe.skipIf(!executablePath)('dashboard in Chromium', () => {
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    dir = mkdtempSync(join(tmpdir(), 'palisade-web-'));
-    const store = join(dir, 'p.db');
-    const sample = join(dir, 'sample');
-    const [built] = await Promise.all([
-      build({ root: WEB, logLevel: 'warn' }),
-      (async () => {
+    ({ dir, server } = await serveSample({
+      prefix: 'palisade-web-',
+      webRoot: join(WEB, 'dist'),
+      prepare: async ({ store, sample }) => {
         expect((await runCli(['sample', '--out', sample, '--subscriptions', '6', '--resources', '1500', '-o', 'none'])).code).toBe(0);
         expect((await runCli(['estate', 'import', '--from', sample, '--store', store, '-o', 'none'])).code).toBe(0);
-      })(),
-    ]);
-    expect(built).toBeTruthy();
-    server = (await startServer({ store, host: '127.0.0.1', port: 0, auth: 'token', webRoot: join(WEB, 'dist') })) as Running;
+      },
+    }));
     token = server.createToken({ role: 'SecurityAdmin', scope: '/' });
+    api = new Api(server.url, token);
     // The subscription with the most attack paths that have a choke point, so every page has something to show.
     const subs = await all<{ subscriptionId: string }>(`/subscriptions?api-version=${V.subscriptions}`);
     let best = -1;
@@ -129,18 +62,10 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
       const n = paths.filter((p) => p.properties.chokePoints?.length).length;
       if (n > best) [best, sub] = [n, s.subscriptionId];
     }
-    browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    ({ browser, context, page } = await openPage(pageErrors));
   }, 240_000);
 
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeAll({ context, browser, server, dir }));
 
   it('shows the sign-in error for an invalid token', async () => {
     await page.goto(`${server.url}/`);

@@ -7,14 +7,10 @@
  * the default month and its fallback on a 404 NoPostureHistory, and that a subscription-scoped token is told why the
  * pages are empty. Screenshots go to test-artifacts/screenshots/.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '../../src/api/index.js';
 import { runCli } from '../cli/helpers.js';
-import { Api, buildDashboard, countOf, executablePath, launchChromium, numberOf, screenshot, signIn, type RunningServer } from './helpers.js';
+import { Api, closeAll, countOf, executablePath, numberOf, openPage, screenshot, serveSample, signIn, type RunningServer } from './helpers.js';
 
 const NOW = '2026-09-01T00:00:00Z';
 const MONTH = '2026-08';
@@ -39,14 +35,11 @@ const pct = (f: number) => Math.round(f * 10_000) / 100;
 if (!executablePath) console.log('SKIP drift and review page tests: no /usr/bin/chromium (apt-get install chromium, or set PALISADE_CHROMIUM)');
 describe.skipIf(!executablePath)('drift and review pages in Chromium', { timeout: 300_000 }, () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'palisade-web-drift-'));
-    const store = join(dir, 'p.db');
-    const sample = join(dir, 'sample');
-    const web = join(dir, 'web');
     const env = { PALISADE_NOW: NOW };
-    await Promise.all([
-      buildDashboard(web),
-      (async () => {
+    ({ dir, server } = await serveSample({
+      prefix: 'palisade-web-drift-',
+      env,
+      prepare: async ({ store, sample }) => {
         const steps = [
           ['sample', '--out', sample, '--subscriptions', '6', '--resources', '1500', '--days', '30', '-o', 'none'],
           ['estate', 'import', '--from', sample, '--store', store, '-o', 'none'],
@@ -56,9 +49,8 @@ describe.skipIf(!executablePath)('drift and review pages in Chromium', { timeout
           const r = await runCli(args, env);
           expect(r.code, `${args.slice(0, 2).join(' ')}: ${r.stderr}`).toBe(0);
         }
-      })(),
-    ]);
-    server = (await startServer({ store, host: '127.0.0.1', port: 0, auth: 'token', webRoot: web, env })) as RunningServer;
+      },
+    }));
     api = new Api(server.url, server.createToken({ role: 'Owner', scope: '/' }));
     sub = (await api.all<{ subscriptionId: string }>('/subscriptions?api-version=2022-12-01'))[0].subscriptionId;
 
@@ -71,19 +63,11 @@ describe.skipIf(!executablePath)('drift and review pages in Chromium', { timeout
     });
     expect(late.status, JSON.stringify(late.body)).toBeLessThan(300);
 
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    ({ browser, context, page } = await openPage(pageErrors));
     await signIn(page, server.url, api.token);
   }, 300_000);
 
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeAll({ context, browser, server, dir }));
 
   it('the navigation lists Drift and Monthly review', async () => {
     const nav = page.getByRole('navigation', { name: 'Pages' });

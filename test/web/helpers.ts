@@ -2,10 +2,12 @@
  * Shared by the browser tests: the dashboard built with Vite, Debian's Chromium (never a downloaded browser), an API
  * client with a bearer token, and the small waits the pages need (they render after their fetches resolve).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { startServer } from '../../src/api/index.js';
 import { CHROMIUM_ARGS, chromiumPath } from '../../src/cli/pdf.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -104,4 +106,47 @@ export async function signIn(page: Page, base: string, token: string): Promise<v
   // Settle first: once the subscriptions load, the app puts the chosen one in the address (a location.replace); a
   // navigation made before that would be overwritten by it.
   await page.waitForURL(/[?&]sub=/, { timeout: 150_000 });
+}
+
+export interface Served {
+  dir: string;
+  store: string;
+  sample: string;
+  server: RunningServer;
+}
+
+/**
+ * A temporary directory with the store (`p.db`) and the sample (`sample/`) that `prepare` writes, the dashboard built
+ * into `web/` at the same time (or into `webRoot`), and the API server over both with token auth.
+ */
+export async function serveSample(opts: {
+  prefix: string;
+  prepare(paths: { store: string; sample: string }): Promise<void>;
+  env?: Record<string, string>;
+  webRoot?: string;
+}): Promise<Served> {
+  const dir = mkdtempSync(join(tmpdir(), opts.prefix));
+  const store = join(dir, 'p.db');
+  const sample = join(dir, 'sample');
+  const web = opts.webRoot ?? join(dir, 'web');
+  await Promise.all([buildDashboard(web), opts.prepare({ store, sample })]);
+  const server = (await startServer({ store, host: '127.0.0.1', port: 0, auth: 'token', webRoot: web, ...(opts.env ? { env: opts.env } : {}) })) as RunningServer;
+  return { dir, store, sample, server };
+}
+
+/** Chromium with one 1280×800 page whose uncaught errors go to `pageErrors`. */
+export async function openPage(pageErrors: string[]): Promise<{ browser: Browser; context: BrowserContext; page: Page }> {
+  const browser = await launchChromium();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  return { browser, context, page };
+}
+
+/** Closes what `serveSample` and `openPage` opened, whichever of them got that far. */
+export async function closeAll({ context, browser, server, dir }: { context?: BrowserContext; browser?: Browser; server?: RunningServer; dir?: string }): Promise<void> {
+  await context?.close();
+  await browser?.close();
+  await server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 }

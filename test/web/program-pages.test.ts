@@ -8,14 +8,12 @@
  * from the page and reads it back from the API, creates a governance rule from the page, copies a fix command, and
  * checks that a Reader sees the status buttons disabled with the reason. Screenshots go to test-artifacts/screenshots/.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '../../src/api/index.js';
 import { runCli } from '../cli/helpers.js';
-import { Api, buildDashboard, countOf, executablePath, launchChromium, numberOf, screenshot, signIn, type RunningServer } from './helpers.js';
+import { Api, closeAll, countOf, executablePath, numberOf, openPage, screenshot, serveSample, signIn, type RunningServer } from './helpers.js';
 
 const NOW = '2026-09-01T00:00:00Z';
 const DAY = 86_400_000;
@@ -76,13 +74,11 @@ async function putRule(name: string, body: unknown): Promise<void> {
 if (!executablePath) console.log('SKIP program page tests: no /usr/bin/chromium (apt-get install chromium, or set PALISADE_CHROMIUM)');
 describe.skipIf(!executablePath)('alert, governance and program pages in Chromium', { timeout: 300_000 }, () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'palisade-web-program-'));
-    const store = join(dir, 'p.db');
-    const sample = join(dir, 'sample');
-    const web = join(dir, 'web');
-    await Promise.all([
-      buildDashboard(web),
-      (async () => {
+    let sample: string;
+    ({ dir, server, sample } = await serveSample({
+      prefix: 'palisade-web-program-',
+      env: { PALISADE_NOW: NOW },
+      prepare: async ({ store, sample }) => {
         expect((await runCli(['sample', '--out', sample, '--subscriptions', '6', '--resources', '1500', '--telemetry', '-o', 'none'])).code).toBe(0);
         expect((await runCli(['estate', 'import', '--from', sample, '--store', store, '-o', 'none'])).code).toBe(0);
         // two saved scans a week apart: the score history has two points and the "secure score" check passes
@@ -90,9 +86,8 @@ describe.skipIf(!executablePath)('alert, governance and program pages in Chromiu
           const scan = await runCli(['scan', '--store', store, '-o', 'none'], { PALISADE_NOW: at });
           expect(scan.code, scan.stderr).toBe(0);
         }
-      })(),
-    ]);
-    server = (await startServer({ store, host: '127.0.0.1', port: 0, auth: 'token', webRoot: web, env: { PALISADE_NOW: NOW } })) as RunningServer;
+      },
+    }));
     api = new Api(server.url, server.createToken({ role: 'Owner', scope: '/' }));
 
     // The sample's attacks, posted as the telemetry they are (see test/api/protection.test.ts).
@@ -125,19 +120,11 @@ describe.skipIf(!executablePath)('alert, governance and program pages in Chromiu
     });
     expect(late.status, JSON.stringify(late.body)).toBeLessThan(300);
 
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    ({ browser, context, page } = await openPage(pageErrors));
     await signIn(page, server.url, api.token);
   }, 300_000);
 
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeAll({ context, browser, server, dir }));
 
   it('the navigation lists the three new pages', async () => {
     const nav = page.getByRole('navigation', { name: 'Pages' });
