@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { PalisadeError, canonicalKey, isPalisadeError, safeJsonParse } from '../core/index.js';
+import { PalisadeError, isPalisadeError, safeJsonParse } from '../core/index.js';
 import { STORE_ARG_TABLES } from './types.js';
-import type { EstateInfo, ImportMode, ResourceFilter, SnapshotInput, StoreArgTable, StoreEstateRecord, StoredResource } from './types.js';
+import type { ResourceFilter, SnapshotInput, StoreEstateRecord } from './types.js';
 import { redactUrl } from './url.js';
 
 const ARG_TABLE_SET: ReadonlySet<string> = new Set(STORE_ARG_TABLES);
@@ -55,33 +55,6 @@ function invalidRecord(index: number, why: string): PalisadeError {
   return new PalisadeError('StoreInvalidRecord', `Estate record #${index + 1} cannot be stored: ${why}.`, { kind: 'validation' });
 }
 
-/** A database row of the estate table (both dialects return these names). */
-export interface EstateDbRow {
-  key: string;
-  id: string;
-  arg_table: string;
-  type: string;
-  name: string;
-  subscription_id: string | null;
-  resource_group: string | null;
-  location: string | null;
-  row: string;
-}
-
-export function toStoredResource(r: EstateDbRow): StoredResource {
-  return {
-    key: r.key,
-    id: r.id,
-    table: r.arg_table as StoreArgTable,
-    type: r.type,
-    name: r.name,
-    subscriptionId: r.subscription_id,
-    resourceGroup: r.resource_group,
-    location: r.location,
-    row: parseObject(r.row) as unknown as StoredResource['row'],
-  };
-}
-
 /** Parses JSON read back from the database; `__proto__` keys are dropped. */
 export function parseObject(text: string): Record<string, unknown> {
   const value = safeJsonParse(text);
@@ -90,44 +63,6 @@ export function parseObject(text: string): Record<string, unknown> {
 
 export function parseJson(text: string): unknown {
   return safeJsonParse(text);
-}
-
-export type Dialect = 'sqlite' | 'postgres';
-
-export interface SqlWhere {
-  sql: string;
-  params: unknown[];
-}
-
-/** Builds the WHERE clause of an estate filter. Empty lists match nothing. */
-export function estateWhere(dialect: Dialect, filter: ResourceFilter | undefined, firstParam = 1): SqlWhere {
-  const clauses: string[] = [];
-  const params: unknown[] = [];
-  const p = (value: unknown): string => {
-    params.push(value);
-    return dialect === 'sqlite' ? '?' : `$${firstParam + params.length - 1}`;
-  };
-  const list = (column: string, values: readonly string[]): void => {
-    if (values.length === 0) {
-      clauses.push('1 = 0');
-    } else if (values.length === 1) {
-      clauses.push(`${column} = ${p(values[0])}`);
-    } else if (dialect === 'sqlite') {
-      clauses.push(`${column} IN (SELECT value FROM json_each(${p(JSON.stringify(values))}))`);
-    } else {
-      clauses.push(`${column} = ANY(${p(values)}::text[])`);
-    }
-  };
-  if (filter?.types !== undefined) list('type', unique(filter.types.map((t) => t.toLowerCase())));
-  if (filter?.tables !== undefined) list('arg_table', unique(filter.tables.map((t) => t.toLowerCase())));
-  if (filter?.keys !== undefined) list('key', unique(filter.keys.map((k) => canonicalKey(k))));
-  if (filter?.subscriptionId !== undefined) clauses.push(`subscription_id = ${p(filter.subscriptionId.toLowerCase())}`);
-  if (filter?.resourceGroup !== undefined) clauses.push(`resource_group = ${p(filter.resourceGroup.toLowerCase())}`);
-  return { sql: clauses.length === 0 ? '' : ` WHERE ${clauses.join(' AND ')}`, params };
-}
-
-function unique(values: string[]): string[] {
-  return [...new Set(values)].sort();
 }
 
 export function checkPaging(filter: ResourceFilter | undefined): { limit?: number; offset: number } {
@@ -170,32 +105,6 @@ export async function* batchesOf<T>(source: AsyncIterable<T> | Iterable<T>): Asy
 }
 
 // ---- argument checks and shapes shared by the backends ----
-
-export interface ImportRow {
-  imported_at: string | Date;
-  source: string | null;
-  mode: string;
-  records: number | string;
-  inserted: number | string;
-  replaced: number | string;
-  removed: number | string;
-  duration_ms: number | string;
-}
-
-export function importInfo(last: ImportRow, at: Date, total: number, imports: number): EstateInfo {
-  return {
-    lastImportAt: at,
-    source: last.source,
-    mode: last.mode as ImportMode,
-    inserted: Number(last.inserted),
-    replaced: Number(last.replaced),
-    removed: Number(last.removed),
-    records: Number(last.records),
-    durationMs: Number(last.duration_ms),
-    total,
-    imports,
-  };
-}
 
 export function checkMode(mode: unknown): void {
   if (mode !== 'merge' && mode !== 'replace') {

@@ -9,23 +9,13 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { PalisadeError, canonicalKey, isPalisadeError, systemClock } from '../core/index.js';
 import type { Clock } from '../core/index.js';
-import {
-  ESTATE_COLUMNS,
-  batchesOf,
-  checkName,
-  checkPaging,
-  closedError,
-  estateWhere,
-  parseJson,
-  parseObject,
-  recordColumns,
-  storeError,
-  toStoredResource,
-} from './common.js';
-import type { EstateDbRow } from './common.js';
+import { ESTATE_COLUMNS, batchesOf, checkName, checkPaging, closedError, parseJson, recordColumns, storeError } from './common.js';
 import { ESTATE_SECONDARY_INDEXES, MIGRATIONS } from './migrations.js';
-import { checkDate, checkMode, checkSnapshot, documentText, importInfo, snapshotExists } from './common.js';
-import type { ImportRow } from './common.js';
+import { checkDate, checkMode, checkSnapshot, documentText, snapshotExists } from './common.js';
+import { keyPaging, rowsByKey } from './paging.js';
+import { importInfo, savedSnapshotInfo, toAppliedMigration, toSnapshot, toSnapshotInfo, toStoredDocument, toStoredResource, toTypeCount } from './rows.js';
+import type { DocumentRow, EstateDbRow, ImportRow, MigrationRow, SnapshotInfoRow, SnapshotRow, TypeCountRow } from './rows.js';
+import { estatePageQuery, estateWhere, snapshotListQuery } from './sql.js';
 import type {
   AppliedMigration,
   EstateInfo,
@@ -80,7 +70,6 @@ export interface PostgresOptions {
   connectionTimeoutMs?: number;
 }
 
-const DEFAULT_PAGE = 1000;
 /** Characters COPY's text format gives a meaning to. */
 const COPY_SPECIAL = /[\\\t\n\r]/;
 const COPY_SPECIAL_ALL = /[\\\t\n\r]/g;
@@ -172,8 +161,7 @@ class PostgresStore implements Store {
   }
 
   async migrations(): Promise<AppliedMigration[]> {
-    const rows = await this.query<{ version: number; name: string; applied_at: Date }>('SELECT version, name, applied_at FROM schema_migrations ORDER BY version');
-    return rows.map((r) => ({ version: r.version, name: r.name, appliedAt: r.applied_at }));
+    return (await this.query<MigrationRow>('SELECT version, name, applied_at FROM schema_migrations ORDER BY version')).map(toAppliedMigration);
   }
 
   async importEstate(batches: AsyncIterable<EstateRecordBatch> | Iterable<EstateRecordBatch>, options: ImportOptions): Promise<ImportResult> {
@@ -307,29 +295,13 @@ class PostgresStore implements Store {
   }
 
   async *iterateResources(filter?: ResourceFilter & { pageSize?: number }): AsyncIterableIterator<StoredResource> {
-    const { limit, offset } = checkPaging(filter);
-    const pageSize = Math.max(1, filter?.pageSize ?? DEFAULT_PAGE);
+    const paging = keyPaging(filter);
     const where = estateWhere('postgres', filter);
-    let after: string | undefined;
-    let left = limit ?? Number.POSITIVE_INFINITY;
-    let skip = offset;
-    while (left > 0) {
-      const take = Math.min(pageSize, left);
-      const params = [...where.params];
-      let sql = `SELECT ${ESTATE_COLUMNS} FROM estate${where.sql}`;
-      if (after !== undefined) {
-        params.push(after);
-        sql += `${where.sql === '' ? ' WHERE' : ' AND'} key > $${params.length}`;
-      }
-      params.push(take, skip);
-      sql += ` ORDER BY key LIMIT $${params.length - 1} OFFSET $${params.length}`;
-      const page = await this.query<EstateDbRow>(sql, params);
-      skip = 0;
-      for (const row of page) yield toStoredResource(row);
-      if (page.length < take) return;
-      left -= page.length;
-      after = page[page.length - 1]!.key;
-    }
+    const rows = rowsByKey(paging, (page) => {
+      const query = estatePageQuery('postgres', where, page);
+      return this.query<EstateDbRow>(query.sql, query.params);
+    });
+    for await (const row of rows) yield toStoredResource(row);
   }
 
   async getResource(keyOrId: string): Promise<StoredResource | undefined> {
@@ -353,18 +325,18 @@ class PostgresStore implements Store {
 
   async countByType(filter?: ResourceFilter): Promise<TypeCount[]> {
     const where = estateWhere('postgres', filter);
-    const rows = await this.query<{ type: string; n: string }>(`SELECT type, count(*) AS n FROM estate${where.sql} GROUP BY type ORDER BY type`, where.params);
-    return rows.map((r) => ({ type: r.type, count: Number(r.n) }));
+    const rows = await this.query<TypeCountRow>(`SELECT type, count(*) AS count FROM estate${where.sql} GROUP BY type ORDER BY type`, where.params);
+    return rows.map(toTypeCount);
   }
 
   async estateInfo(): Promise<EstateInfo | undefined> {
-    const rows = await this.query<ImportRow & { imported_at: Date; total_now: string; imports: string }>(
+    const rows = await this.query<ImportRow & { total_now: string; imports: string }>(
       'SELECT i.*, (SELECT count(*) FROM estate) AS total_now, (SELECT count(*) FROM estate_imports) AS imports ' +
         'FROM estate_imports i ORDER BY i.id DESC LIMIT 1',
     );
     const last = rows[0];
     if (last === undefined) return undefined;
-    return importInfo(last, last.imported_at, Number(last.total_now), Number(last.imports));
+    return importInfo(last, Number(last.total_now), Number(last.imports));
   }
 
   async putDocument<T = unknown>(collection: string, key: string, body: T): Promise<void> {
@@ -386,11 +358,8 @@ class PostgresStore implements Store {
 
   async listDocuments<T = unknown>(collection: string): Promise<StoredDocument<T>[]> {
     checkName('collection', collection);
-    const rows = await this.query<{ original_key: string; body: string; updated_at: Date }>(
-      'SELECT original_key, body, updated_at FROM documents WHERE collection = $1 ORDER BY key',
-      [collection],
-    );
-    return rows.map((r) => ({ collection, key: r.original_key, body: parseJson(r.body) as T, updatedAt: r.updated_at }));
+    const rows = await this.query<DocumentRow>('SELECT original_key, body, updated_at FROM documents WHERE collection = $1 ORDER BY key', [collection]);
+    return rows.map((r) => toStoredDocument<T>(collection, r));
   }
 
   async deleteDocument(collection: string, key: string): Promise<boolean> {
@@ -420,42 +389,18 @@ class PostgresStore implements Store {
       if ((error as { code?: string }).code === '23505') throw snapshotExists(input.id);
       throw storeError('StoreQueryFailed', 'Saving the snapshot failed', error);
     }
-    return { id: input.id, takenAt: new Date(input.takenAt.getTime()), kind: input.kind, summary: parseObject(input.summaryText) };
+    return savedSnapshotInfo(input);
   }
 
   async listSnapshots(filter: SnapshotFilter = {}): Promise<SnapshotInfo[]> {
-    const clauses: string[] = [];
-    const params: unknown[] = [];
-    if (filter.kind !== undefined) {
-      params.push(filter.kind);
-      clauses.push(`kind = $${params.length}`);
-    }
-    if (filter.since !== undefined) {
-      params.push(checkDate('since', filter.since));
-      clauses.push(`taken_at >= $${params.length}`);
-    }
-    if (filter.until !== undefined) {
-      params.push(checkDate('until', filter.until));
-      clauses.push(`taken_at < $${params.length}`);
-    }
-    let sql = `SELECT id, taken_at, kind, summary FROM snapshots${clauses.length > 0 ? ` WHERE ${clauses.join(' AND ')}` : ''} ORDER BY taken_at DESC, id DESC`;
-    if (filter.limit !== undefined) {
-      params.push(checkPaging({ limit: filter.limit }).limit);
-      sql += ` LIMIT $${params.length}`;
-    }
-    const rows = await this.query<{ id: string; taken_at: Date; kind: string; summary: string }>(sql, params);
-    return rows.map((r) => ({ id: r.id, takenAt: r.taken_at, kind: r.kind, summary: parseObject(r.summary) }));
+    const query = snapshotListQuery('postgres', filter);
+    return (await this.query<SnapshotInfoRow>(query.sql, query.params)).map(toSnapshotInfo);
   }
 
   async getSnapshot(id: string): Promise<Snapshot | undefined> {
     checkName('id', id);
-    const rows = await this.query<{ id: string; taken_at: Date; kind: string; summary: string; body: string }>(
-      'SELECT id, taken_at, kind, summary, body FROM snapshots WHERE id = $1',
-      [id],
-    );
-    const r = rows[0];
-    if (r === undefined) return undefined;
-    return { id: r.id, takenAt: r.taken_at, kind: r.kind, summary: parseObject(r.summary), body: parseObject(r.body) };
+    const rows = await this.query<SnapshotRow>('SELECT id, taken_at, kind, summary, body FROM snapshots WHERE id = $1', [id]);
+    return rows.length === 0 ? undefined : toSnapshot(rows[0]!);
   }
 
   // ---- continuous export (postgres-export.ts) ----

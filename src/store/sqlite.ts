@@ -3,24 +3,11 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { PalisadeError, canonicalKey, systemClock } from '../core/index.js';
 import type { Clock } from '../core/index.js';
-import {
-  ESTATE_COLUMNS,
-  checkDate,
-  checkMode,
-  checkName,
-  checkSnapshot,
-  documentText,
-  importInfo,
-  snapshotExists,
-  checkPaging,
-  closedError,
-  estateWhere,
-  parseJson,
-  parseObject,
-  storeError,
-  toStoredResource,
-} from './common.js';
-import type { EstateDbRow, ImportRow } from './common.js';
+import { ESTATE_COLUMNS, checkDate, checkMode, checkName, checkSnapshot, documentText, snapshotExists, checkPaging, closedError, parseJson, storeError } from './common.js';
+import { keyPaging, rowsByKey } from './paging.js';
+import { importInfo, savedSnapshotInfo, toAppliedMigration, toSnapshot, toSnapshotInfo, toStoredDocument, toStoredResource, toTypeCount } from './rows.js';
+import type { DocumentRow, EstateDbRow, ImportRow, MigrationRow, SnapshotInfoRow, SnapshotRow, TypeCountRow } from './rows.js';
+import { estatePageQuery, estateWhere, snapshotListQuery } from './sql.js';
 import { MIGRATIONS } from './migrations.js';
 import { importInline, importViaWorker } from './sqlite-import.js';
 import {
@@ -57,7 +44,6 @@ import type {
   AppliedMigration,
   EstateInfo,
   EstateRecordBatch,
-  ImportMode,
   ImportOptions,
   ImportResult,
   ResourceFilter,
@@ -80,7 +66,6 @@ export interface SqliteOptions {
 
 /** Page size for new databases: estate rows are ~1 KB, and 16 KiB pages halve the commit time of a large import. */
 const PAGE_SIZE = 16384;
-const DEFAULT_PAGE = 1000;
 
 export async function openSqliteStore(path: string, options: SqliteOptions = {}): Promise<Store> {
   const memory = path === ':memory:';
@@ -210,11 +195,7 @@ class SqliteStore implements Store {
   }
 
   async migrations(): Promise<AppliedMigration[]> {
-    return this.read(() =>
-      (this.stmt('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all() as { version: number; name: string; applied_at: string }[]).map(
-        (r) => ({ version: r.version, name: r.name, appliedAt: new Date(r.applied_at) }),
-      ),
-    );
+    return this.read(() => (this.stmt('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all() as MigrationRow[]).map(toAppliedMigration));
   }
 
   async importEstate(batches: AsyncIterable<EstateRecordBatch> | Iterable<EstateRecordBatch>, options: ImportOptions): Promise<ImportResult> {
@@ -272,25 +253,15 @@ class SqliteStore implements Store {
   }
 
   async *iterateResources(filter?: ResourceFilter & { pageSize?: number }): AsyncIterableIterator<StoredResource> {
-    const { limit, offset } = checkPaging(filter);
-    const pageSize = Math.max(1, filter?.pageSize ?? DEFAULT_PAGE);
+    const paging = keyPaging(filter);
     const where = estateWhere('sqlite', filter);
-    let after: string | undefined;
-    let left = limit ?? Number.POSITIVE_INFINITY;
-    let skip = offset;
-    while (left > 0) {
-      const take = Math.min(pageSize, left);
-      const page = await this.read(() => {
-        const clauses = where.sql === '' ? (after === undefined ? '' : ' WHERE key > ?') : where.sql + (after === undefined ? '' : ' AND key > ?');
-        const params = after === undefined ? [...where.params] : [...where.params, after];
-        return this.stmt(`SELECT ${ESTATE_COLUMNS} FROM estate${clauses} ORDER BY key LIMIT ? OFFSET ?`).all(...params, take, skip) as EstateDbRow[];
-      });
-      skip = 0;
-      for (const row of page) yield toStoredResource(row);
-      if (page.length < take) return;
-      left -= page.length;
-      after = page[page.length - 1]!.key;
-    }
+    const rows = rowsByKey(paging, (page) =>
+      this.read(() => {
+        const query = estatePageQuery('sqlite', where, page);
+        return this.stmt(query.sql).all(...query.params) as EstateDbRow[];
+      }),
+    );
+    for await (const row of rows) yield toStoredResource(row);
   }
 
   async getResource(keyOrId: string): Promise<StoredResource | undefined> {
@@ -317,10 +288,7 @@ class SqliteStore implements Store {
   async countByType(filter?: ResourceFilter): Promise<TypeCount[]> {
     const where = estateWhere('sqlite', filter);
     return this.read(() =>
-      (this.stmt(`SELECT type, count(*) AS count FROM estate${where.sql} GROUP BY type ORDER BY type`).all(...where.params) as TypeCount[]).map((r) => ({
-        type: r.type,
-        count: r.count,
-      })),
+      (this.stmt(`SELECT type, count(*) AS count FROM estate${where.sql} GROUP BY type ORDER BY type`).all(...where.params) as TypeCountRow[]).map(toTypeCount),
     );
   }
 
@@ -330,7 +298,7 @@ class SqliteStore implements Store {
       if (last === undefined) return undefined;
       const total = this.stmt('SELECT count(*) FROM estate').pluck().get() as number;
       const imports = this.stmt('SELECT count(*) FROM estate_imports').pluck().get() as number;
-      return importInfo(last, new Date(last.imported_at), total, imports);
+      return importInfo(last, total, imports);
     });
   }
 
@@ -358,13 +326,9 @@ class SqliteStore implements Store {
   async listDocuments<T = unknown>(collection: string): Promise<StoredDocument<T>[]> {
     checkName('collection', collection);
     return this.read(() =>
-      (
-        this.stmt('SELECT original_key, body, updated_at FROM documents WHERE collection = ? ORDER BY key').all(collection) as {
-          original_key: string;
-          body: string;
-          updated_at: string;
-        }[]
-      ).map((r) => ({ collection, key: r.original_key, body: parseJson(r.body) as T, updatedAt: new Date(r.updated_at) })),
+      (this.stmt('SELECT original_key, body, updated_at FROM documents WHERE collection = ? ORDER BY key').all(collection) as DocumentRow[]).map((r) =>
+        toStoredDocument<T>(collection, r),
+      ),
     );
   }
 
@@ -384,7 +348,7 @@ class SqliteStore implements Store {
         input.summaryText,
         input.bodyText,
       );
-      return { id: input.id, takenAt: new Date(input.takenAt.getTime()), kind: input.kind, summary: parseObject(input.summaryText) };
+      return savedSnapshotInfo(input);
     }).catch((error: unknown) => {
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw snapshotExists(input.id);
       throw storeError('StoreQueryFailed', 'Saving the snapshot failed', error);
@@ -392,43 +356,15 @@ class SqliteStore implements Store {
   }
 
   async listSnapshots(filter: SnapshotFilter = {}): Promise<SnapshotInfo[]> {
-    const clauses: string[] = [];
-    const params: unknown[] = [];
-    if (filter.kind !== undefined) {
-      clauses.push('kind = ?');
-      params.push(filter.kind);
-    }
-    if (filter.since !== undefined) {
-      clauses.push('taken_at >= ?');
-      params.push(checkDate('since', filter.since).toISOString());
-    }
-    if (filter.until !== undefined) {
-      clauses.push('taken_at < ?');
-      params.push(checkDate('until', filter.until).toISOString());
-    }
-    let sql = `SELECT id, taken_at, kind, summary FROM snapshots${clauses.length > 0 ? ` WHERE ${clauses.join(' AND ')}` : ''} ORDER BY taken_at DESC, id DESC`;
-    if (filter.limit !== undefined) {
-      sql += ' LIMIT ?';
-      params.push(checkPaging({ limit: filter.limit }).limit);
-    }
-    return this.read(() =>
-      (this.stmt(sql).all(...params) as { id: string; taken_at: string; kind: string; summary: string }[]).map((r) => ({
-        id: r.id,
-        takenAt: new Date(r.taken_at),
-        kind: r.kind,
-        summary: parseObject(r.summary),
-      })),
-    );
+    const query = snapshotListQuery('sqlite', filter);
+    return this.read(() => (this.stmt(query.sql).all(...query.params) as SnapshotInfoRow[]).map(toSnapshotInfo));
   }
 
   async getSnapshot(id: string): Promise<Snapshot | undefined> {
     checkName('id', id);
     return this.read(() => {
-      const r = this.stmt('SELECT id, taken_at, kind, summary, body FROM snapshots WHERE id = ?').get(id) as
-        | { id: string; taken_at: string; kind: string; summary: string; body: string }
-        | undefined;
-      if (r === undefined) return undefined;
-      return { id: r.id, takenAt: new Date(r.taken_at), kind: r.kind, summary: parseObject(r.summary), body: parseObject(r.body) };
+      const r = this.stmt('SELECT id, taken_at, kind, summary, body FROM snapshots WHERE id = ?').get(id) as SnapshotRow | undefined;
+      return r === undefined ? undefined : toSnapshot(r);
     });
   }
 
