@@ -1,8 +1,9 @@
 /** Argument checks, row mapping and value coercion shared by both backends' export methods. */
 import { PalisadeError } from '../core/index.js';
 import { checkDate, checkName, documentText, parseJson } from './common.js';
-import type { ExportStateEntry, OutboxInsert, OutboxItem, OutboxSettlement, OutboxState } from './export-types.js';
+import type { ExportStateEntry, OutboxClaim, OutboxInsert, OutboxItem, OutboxSettlement, OutboxState, OutboxStats } from './export-types.js';
 import { OUTBOX_STATES } from './export-types.js';
+import { bind, inList, type Dialect } from './sql.js';
 import { WORKSPACE_TABLES, storedWorkspaceColumns, workspaceTable, type WorkspaceColumn, type WorkspaceTable } from './workspace-tables.js';
 
 /** Outbox columns written by an insert, in order. */
@@ -75,6 +76,26 @@ export function checkPositive(what: string, value: unknown): number {
   return value;
 }
 
+export function checkClaim(claim: OutboxClaim): void {
+  checkName('owner', claim?.owner);
+  checkPositive('limit', claim.limit);
+  checkPositive('leaseMs', claim.leaseMs);
+  checkDate('now', claim.now);
+}
+
+/** Checks the arguments of `settleOutbox`; returns the checked settlements. */
+export function checkSettle(owner: string, settlements: readonly OutboxSettlement[], now: Date): OutboxSettlement[] {
+  checkName('owner', owner);
+  const checked = checkSettlements(settlements);
+  checkDate('now', now);
+  return checked;
+}
+
+export function checkOutboxDelete(filter: { automationId: string; states?: readonly OutboxState[] }): void {
+  checkName('automationId', filter?.automationId);
+  checkStates(filter.states);
+}
+
 function invalid(message: string): PalisadeError {
   return new PalisadeError('StoreInvalidArgument', `${message}.`, { kind: 'argument' });
 }
@@ -121,6 +142,67 @@ export function toOutboxItem(r: OutboxDbRow): OutboxItem {
     lastError: r.last_error,
     leaseOwner: r.lease_owner,
     leaseUntil: date(r.lease_until_ms),
+  };
+}
+
+/** The order claims are returned in: due first, then insertion order. */
+export function claimOrder(a: OutboxItem, b: OutboxItem): number {
+  return a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || a.seq - b.seq;
+}
+
+/** The WHERE clause of an outbox filter; its parameters are appended to `params`. */
+export function outboxWhere(dialect: Dialect, filter: { automationId?: string; states?: readonly OutboxState[]; ids?: readonly string[] }, params: unknown[]): string {
+  const clauses: string[] = [];
+  const states = checkStates(filter.states);
+  if (states !== undefined) clauses.push(inList(dialect, params, 'state', states));
+  if (filter.automationId !== undefined) clauses.push(`automation_id = ${bind(dialect, params, filter.automationId.toLowerCase())}`);
+  if (filter.ids !== undefined) clauses.push(inList(dialect, params, 'id', filter.ids));
+  return clauses.length === 0 ? '' : ` WHERE ${clauses.join(' AND ')}`;
+}
+
+/** Outbox totals at a time given by the placeholder `now` (SQLite binds it once per use, PostgreSQL once). */
+export function outboxTotalsSql(now: string): string {
+  return (
+    "SELECT count(*) FILTER (WHERE state = 'pending') AS pending, count(*) FILTER (WHERE state = 'delivered') AS delivered, " +
+    `count(*) FILTER (WHERE state = 'dead') AS dead, count(*) FILTER (WHERE state = 'pending' AND lease_until_ms > ${now}) AS leased, ` +
+    `count(*) FILTER (WHERE state = 'pending' AND next_attempt_ms <= ${now} AND (lease_until_ms IS NULL OR lease_until_ms <= ${now})) AS due, ` +
+    "min(next_attempt_ms) FILTER (WHERE state = 'pending') AS next_ms, min(created_ms) FILTER (WHERE state = 'pending') AS oldest_ms FROM export_outbox"
+  );
+}
+
+export const OUTBOX_BY_AUTOMATION_SQL =
+  "SELECT automation_id, sink_type, count(*) FILTER (WHERE state = 'pending') AS pending, count(*) FILTER (WHERE state = 'delivered') AS delivered, " +
+  "count(*) FILTER (WHERE state = 'dead') AS dead FROM export_outbox GROUP BY automation_id, sink_type ORDER BY automation_id, sink_type";
+
+/** Counts come back as numbers from SQLite and as strings from PostgreSQL's bigint. */
+export interface OutboxTotalsRow {
+  pending: number | string;
+  delivered: number | string;
+  dead: number | string;
+  leased: number | string;
+  due: number | string;
+  next_ms: number | string | null;
+  oldest_ms: number | string | null;
+}
+
+export interface OutboxAutomationRow {
+  automation_id: string;
+  sink_type: string;
+  pending: number | string;
+  delivered: number | string;
+  dead: number | string;
+}
+
+export function toOutboxStats(totals: OutboxTotalsRow, byAutomation: readonly OutboxAutomationRow[]): OutboxStats {
+  return {
+    pending: Number(totals.pending),
+    delivered: Number(totals.delivered),
+    dead: Number(totals.dead),
+    leased: Number(totals.leased),
+    due: Number(totals.due),
+    nextAttemptAt: date(totals.next_ms),
+    oldestPendingAt: date(totals.oldest_ms),
+    byAutomation: byAutomation.map((r) => ({ automationId: r.automation_id, sinkType: r.sink_type, pending: Number(r.pending), delivered: Number(r.delivered), dead: Number(r.dead) })),
   };
 }
 

@@ -14,21 +14,27 @@
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import {
+  OUTBOX_BY_AUTOMATION_SQL,
   OUTBOX_INSERT_COLUMNS,
   WORKSPACE_COLUMNS_BY_LOWER,
   WORKSPACE_TABLES_LOWER,
   checkQuery,
   checkStateEntries,
-  checkStates,
+  checkWorkspaceTable,
+  claimOrder,
   errorText,
   notAllowedTables,
   outboxInsertRow,
+  outboxTotalsSql,
+  outboxWhere,
   tableNotAllowed,
   toOutboxItem,
+  toOutboxStats,
   workspaceError,
   workspaceRowValues,
-  checkWorkspaceTable,
+  type OutboxAutomationRow,
   type OutboxDbRow,
+  type OutboxTotalsRow,
 } from './export-common.js';
 import { parseJson } from './common.js';
 import type {
@@ -132,7 +138,7 @@ export async function pgClaimOutbox(db: Queryable, claim: OutboxClaim): Promise<
       'ORDER BY next_attempt_ms, seq LIMIT $4 FOR UPDATE SKIP LOCKED) c WHERE o.seq = c.seq RETURNING o.*',
     [claim.owner, now + claim.leaseMs, now, claim.limit],
   );
-  return rows.map(toOutboxItem).sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || a.seq - b.seq);
+  return rows.map(toOutboxItem).sort(claimOrder);
 }
 
 export async function pgSettleOutbox(pool: pg.Pool, owner: string, settlements: readonly OutboxSettlement[], now: Date): Promise<number> {
@@ -168,27 +174,9 @@ export async function pgSettleOutbox(pool: pg.Pool, owner: string, settlements: 
   });
 }
 
-function outboxWhere(filter: { automationId?: string; states?: readonly OutboxState[]; ids?: readonly string[] }, params: unknown[]): string {
-  const clauses: string[] = [];
-  const states = checkStates(filter.states);
-  if (states !== undefined) {
-    params.push(states);
-    clauses.push(`state = ANY($${params.length}::text[])`);
-  }
-  if (filter.automationId !== undefined) {
-    params.push(filter.automationId.toLowerCase());
-    clauses.push(`automation_id = $${params.length}`);
-  }
-  if (filter.ids !== undefined) {
-    params.push([...filter.ids]);
-    clauses.push(`id = ANY($${params.length}::text[])`);
-  }
-  return clauses.length === 0 ? '' : ` WHERE ${clauses.join(' AND ')}`;
-}
-
 export async function pgListOutbox(db: Queryable, filter: OutboxFilter = {}): Promise<OutboxItem[]> {
   const params: unknown[] = [];
-  let sql = `SELECT * FROM export_outbox${outboxWhere(filter, params)} ORDER BY seq`;
+  let sql = `SELECT * FROM export_outbox${outboxWhere('postgres', filter, params)} ORDER BY seq`;
   if (filter.limit !== undefined) {
     params.push(filter.limit);
     sql += ` LIMIT $${params.length}`;
@@ -203,43 +191,21 @@ export async function pgListOutbox(db: Queryable, filter: OutboxFilter = {}): Pr
 
 export async function pgOutboxStats(db: Queryable, now: Date): Promise<OutboxStats> {
   const nowMs = now.getTime();
-  const totals = (
-    await db.query<{ pending: string; delivered: string; dead: string; leased: string; due: string; next_ms: string | null; oldest_ms: string | null }>(
-      "SELECT count(*) FILTER (WHERE state = 'pending') AS pending, count(*) FILTER (WHERE state = 'delivered') AS delivered, " +
-        "count(*) FILTER (WHERE state = 'dead') AS dead, count(*) FILTER (WHERE state = 'pending' AND lease_until_ms > $1) AS leased, " +
-        "count(*) FILTER (WHERE state = 'pending' AND next_attempt_ms <= $1 AND (lease_until_ms IS NULL OR lease_until_ms <= $1)) AS due, " +
-        "min(next_attempt_ms) FILTER (WHERE state = 'pending') AS next_ms, min(created_ms) FILTER (WHERE state = 'pending') AS oldest_ms FROM export_outbox",
-      [nowMs],
-    )
-  ).rows[0]!;
-  const byAutomation = (
-    await db.query<{ automation_id: string; sink_type: string; pending: string; delivered: string; dead: string }>(
-      "SELECT automation_id, sink_type, count(*) FILTER (WHERE state = 'pending') AS pending, count(*) FILTER (WHERE state = 'delivered') AS delivered, " +
-        "count(*) FILTER (WHERE state = 'dead') AS dead FROM export_outbox GROUP BY automation_id, sink_type ORDER BY automation_id, sink_type",
-    )
-  ).rows;
-  return {
-    pending: Number(totals.pending),
-    delivered: Number(totals.delivered),
-    dead: Number(totals.dead),
-    leased: Number(totals.leased),
-    due: Number(totals.due),
-    nextAttemptAt: totals.next_ms === null ? null : new Date(Number(totals.next_ms)),
-    oldestPendingAt: totals.oldest_ms === null ? null : new Date(Number(totals.oldest_ms)),
-    byAutomation: byAutomation.map((r) => ({ automationId: r.automation_id, sinkType: r.sink_type, pending: Number(r.pending), delivered: Number(r.delivered), dead: Number(r.dead) })),
-  };
+  const totals = (await db.query<OutboxTotalsRow>(outboxTotalsSql('$1'), [nowMs])).rows[0]!;
+  const byAutomation = (await db.query<OutboxAutomationRow>(OUTBOX_BY_AUTOMATION_SQL)).rows;
+  return toOutboxStats(totals, byAutomation);
 }
 
 export async function pgRetryOutbox(db: Queryable, filter: { ids?: readonly string[]; automationId?: string }, now: Date): Promise<number> {
   const params: unknown[] = [now.getTime()];
-  const where = outboxWhere({ ...filter, states: ['dead'] }, params);
+  const where = outboxWhere('postgres', { ...filter, states: ['dead'] }, params);
   const r = await db.query(`UPDATE export_outbox SET state = 'pending', attempts = 0, next_attempt_ms = $1, lease_owner = NULL, lease_until_ms = NULL${where}`, params);
   return r.rowCount ?? 0;
 }
 
 export async function pgDeleteOutbox(db: Queryable, filter: { automationId: string; states?: readonly OutboxState[] }): Promise<number> {
   const params: unknown[] = [];
-  const r = await db.query(`DELETE FROM export_outbox${outboxWhere(filter, params)}`, params);
+  const r = await db.query(`DELETE FROM export_outbox${outboxWhere('postgres', filter, params)}`, params);
   return r.rowCount ?? 0;
 }
 

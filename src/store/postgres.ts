@@ -48,7 +48,7 @@ import {
   pgSettleOutbox,
   pgWriteExport,
 } from './postgres-export.js';
-import { checkPositive, checkSettlements, checkStates } from './export-common.js';
+import { checkClaim, checkOutboxDelete, checkSettle } from './export-common.js';
 import type {
   ExportWrite,
   ExportWriteResult,
@@ -435,17 +435,12 @@ class PostgresStore implements Store {
   }
 
   async claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]> {
-    checkName('owner', claim?.owner);
-    checkPositive('limit', claim.limit);
-    checkPositive('leaseMs', claim.leaseMs);
-    checkDate('now', claim.now);
+    checkClaim(claim);
     return this.exportOp('Claiming outbox rows failed', () => pgClaimOutbox(this.pool, claim));
   }
 
   async settleOutbox(owner: string, settlements: readonly OutboxSettlement[], now: Date): Promise<number> {
-    checkName('owner', owner);
-    const checked = checkSettlements(settlements);
-    checkDate('now', now);
+    const checked = checkSettle(owner, settlements, now);
     return this.exportOp('Settling outbox rows failed', () => pgSettleOutbox(this.pool, owner, checked, now));
   }
 
@@ -465,8 +460,7 @@ class PostgresStore implements Store {
   }
 
   async deleteOutbox(filter: { automationId: string; states?: readonly OutboxState[] }): Promise<number> {
-    checkName('automationId', filter?.automationId);
-    checkStates(filter.states);
+    checkOutboxDelete(filter);
     return this.exportOp('Deleting outbox rows failed', () => pgDeleteOutbox(this.pool, filter));
   }
 

@@ -13,21 +13,27 @@ import { createRequire } from 'node:module';
 import { spawn } from 'node:child_process';
 import type Database from 'better-sqlite3';
 import {
+  OUTBOX_BY_AUTOMATION_SQL,
   OUTBOX_INSERT_COLUMNS,
   WORKSPACE_COLUMNS_BY_LOWER,
   WORKSPACE_TABLES_LOWER,
   checkQuery,
   checkStateEntries,
-  checkStates,
   checkWorkspaceTable,
+  claimOrder,
   errorText,
   notAllowedTables,
   outboxInsertRow,
+  outboxTotalsSql,
+  outboxWhere,
   tableNotAllowed,
   toOutboxItem,
+  toOutboxStats,
   workspaceError,
   workspaceRowValues,
+  type OutboxAutomationRow,
   type OutboxDbRow,
+  type OutboxTotalsRow,
 } from './export-common.js';
 import type {
   ExportWrite,
@@ -91,7 +97,7 @@ export function sqliteClaimOutbox(db: Db, claim: OutboxClaim): OutboxItem[] {
         'ORDER BY next_attempt_ms, seq LIMIT ?) RETURNING *',
     )
     .all(claim.owner, now + claim.leaseMs, now, now, claim.limit) as OutboxDbRow[];
-  return rows.map(toOutboxItem).sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || a.seq - b.seq);
+  return rows.map(toOutboxItem).sort(claimOrder);
 }
 
 export function sqliteSettleOutbox(db: Db, owner: string, settlements: readonly OutboxSettlement[], now: Date): number {
@@ -118,71 +124,29 @@ export function sqliteSettleOutbox(db: Db, owner: string, settlements: readonly 
     .immediate();
 }
 
-function outboxWhere(filter: OutboxFilter | { automationId?: string; states?: readonly OutboxState[]; ids?: readonly string[] }): { sql: string; params: unknown[] } {
-  const clauses: string[] = [];
-  const params: unknown[] = [];
-  const states = checkStates(filter.states);
-  if (states !== undefined) {
-    clauses.push(`state IN (SELECT value FROM json_each(?))`);
-    params.push(JSON.stringify(states));
-  }
-  if (filter.automationId !== undefined) {
-    clauses.push('automation_id = ?');
-    params.push(filter.automationId.toLowerCase());
-  }
-  if (filter.ids !== undefined) {
-    clauses.push('id IN (SELECT value FROM json_each(?))');
-    params.push(JSON.stringify(filter.ids));
-  }
-  return { sql: clauses.length === 0 ? '' : ` WHERE ${clauses.join(' AND ')}`, params };
-}
-
 export function sqliteListOutbox(db: Db, filter: OutboxFilter = {}): OutboxItem[] {
-  const where = outboxWhere(filter);
-  const rows = db
-    .prepare(`SELECT * FROM export_outbox${where.sql} ORDER BY seq LIMIT ? OFFSET ?`)
-    .all(...where.params, filter.limit ?? -1, filter.offset ?? 0) as OutboxDbRow[];
+  const params: unknown[] = [];
+  const where = outboxWhere('sqlite', filter, params);
+  const rows = db.prepare(`SELECT * FROM export_outbox${where} ORDER BY seq LIMIT ? OFFSET ?`).all(...params, filter.limit ?? -1, filter.offset ?? 0) as OutboxDbRow[];
   return rows.map(toOutboxItem);
 }
 
 export function sqliteOutboxStats(db: Db, now: Date): OutboxStats {
   const nowMs = now.getTime();
-  const totals = db
-    .prepare(
-      "SELECT count(*) FILTER (WHERE state = 'pending') AS pending, count(*) FILTER (WHERE state = 'delivered') AS delivered, " +
-        "count(*) FILTER (WHERE state = 'dead') AS dead, count(*) FILTER (WHERE state = 'pending' AND lease_until_ms > ?) AS leased, " +
-        "count(*) FILTER (WHERE state = 'pending' AND next_attempt_ms <= ? AND (lease_until_ms IS NULL OR lease_until_ms <= ?)) AS due, " +
-        "min(next_attempt_ms) FILTER (WHERE state = 'pending') AS next_ms, min(created_ms) FILTER (WHERE state = 'pending') AS oldest_ms FROM export_outbox",
-    )
-    .get(nowMs, nowMs, nowMs) as { pending: number; delivered: number; dead: number; leased: number; due: number; next_ms: number | null; oldest_ms: number | null };
-  const byAutomation = db
-    .prepare(
-      "SELECT automation_id, sink_type, count(*) FILTER (WHERE state = 'pending') AS pending, count(*) FILTER (WHERE state = 'delivered') AS delivered, " +
-        "count(*) FILTER (WHERE state = 'dead') AS dead FROM export_outbox GROUP BY automation_id, sink_type ORDER BY automation_id, sink_type",
-    )
-    .all() as { automation_id: string; sink_type: string; pending: number; delivered: number; dead: number }[];
-  return {
-    pending: totals.pending,
-    delivered: totals.delivered,
-    dead: totals.dead,
-    leased: totals.leased,
-    due: totals.due,
-    nextAttemptAt: totals.next_ms === null ? null : new Date(totals.next_ms),
-    oldestPendingAt: totals.oldest_ms === null ? null : new Date(totals.oldest_ms),
-    byAutomation: byAutomation.map((r) => ({ automationId: r.automation_id, sinkType: r.sink_type, pending: r.pending, delivered: r.delivered, dead: r.dead })),
-  };
+  const totals = db.prepare(outboxTotalsSql('?')).get(nowMs, nowMs, nowMs) as OutboxTotalsRow;
+  const byAutomation = db.prepare(OUTBOX_BY_AUTOMATION_SQL).all() as OutboxAutomationRow[];
+  return toOutboxStats(totals, byAutomation);
 }
 
 export function sqliteRetryOutbox(db: Db, filter: { ids?: readonly string[]; automationId?: string }, now: Date): number {
-  const where = outboxWhere({ ...filter, states: ['dead'] });
-  return db
-    .prepare(`UPDATE export_outbox SET state = 'pending', attempts = 0, next_attempt_ms = ?, lease_owner = NULL, lease_until_ms = NULL${where.sql}`)
-    .run(now.getTime(), ...where.params).changes;
+  const params: unknown[] = [now.getTime()];
+  const where = outboxWhere('sqlite', { ...filter, states: ['dead'] }, params);
+  return db.prepare(`UPDATE export_outbox SET state = 'pending', attempts = 0, next_attempt_ms = ?, lease_owner = NULL, lease_until_ms = NULL${where}`).run(...params).changes;
 }
 
 export function sqliteDeleteOutbox(db: Db, filter: { automationId: string; states?: readonly OutboxState[] }): number {
-  const where = outboxWhere(filter);
-  return db.prepare(`DELETE FROM export_outbox${where.sql}`).run(...where.params).changes;
+  const params: unknown[] = [];
+  return db.prepare(`DELETE FROM export_outbox${outboxWhere('sqlite', filter, params)}`).run(...params).changes;
 }
 
 export function sqlitePurgeOutbox(db: Db, deliveredBefore: Date): number {

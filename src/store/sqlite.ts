@@ -26,7 +26,7 @@ import {
   sqliteSettleOutbox,
   sqliteWriteExport,
 } from './sqlite-export.js';
-import { checkPositive, checkSettlements, checkStates } from './export-common.js';
+import { checkClaim, checkOutboxDelete, checkSettle } from './export-common.js';
 import type {
   ExportWrite,
   ExportWriteResult,
@@ -397,17 +397,12 @@ class SqliteStore implements Store {
   }
 
   async claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]> {
-    checkName('owner', claim?.owner);
-    checkPositive('limit', claim.limit);
-    checkPositive('leaseMs', claim.leaseMs);
-    checkDate('now', claim.now);
+    checkClaim(claim);
     return this.exportWrite('Claiming outbox rows failed', () => sqliteClaimOutbox(this.db, claim));
   }
 
   async settleOutbox(owner: string, settlements: readonly OutboxSettlement[], now: Date): Promise<number> {
-    checkName('owner', owner);
-    const checked = checkSettlements(settlements);
-    checkDate('now', now);
+    const checked = checkSettle(owner, settlements, now);
     return this.exportWrite('Settling outbox rows failed', () => sqliteSettleOutbox(this.db, owner, checked, now));
   }
 
@@ -427,8 +422,7 @@ class SqliteStore implements Store {
   }
 
   async deleteOutbox(filter: { automationId: string; states?: readonly OutboxState[] }): Promise<number> {
-    checkName('automationId', filter?.automationId);
-    checkStates(filter.states);
+    checkOutboxDelete(filter);
     return this.exportWrite('Deleting outbox rows failed', () => sqliteDeleteOutbox(this.db, filter));
   }
 
