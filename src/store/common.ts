@@ -104,7 +104,7 @@ export async function* batchesOf<T>(source: AsyncIterable<T> | Iterable<T>): Asy
   yield* source as AsyncIterable<T>;
 }
 
-// ---- argument checks and shapes shared by the backends ----
+// ---- argument checks shared by the backends ----
 
 export function checkMode(mode: unknown): void {
   if (mode !== 'merge' && mode !== 'replace') {

@@ -9,7 +9,7 @@ import type { ResourceFilter, SnapshotFilter } from './types.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
-export interface SqlWhere {
+export interface SqlQuery {
   sql: string;
   params: unknown[];
 }
@@ -31,7 +31,7 @@ function whereClause(clauses: string[]): string {
 }
 
 /** Builds the WHERE clause of an estate filter. Empty lists match nothing. */
-export function estateWhere(dialect: Dialect, filter: ResourceFilter | undefined): SqlWhere {
+export function estateWhere(dialect: Dialect, filter: ResourceFilter | undefined): SqlQuery {
   const clauses: string[] = [];
   const params: unknown[] = [];
   const list = (column: string, values: readonly string[]): void => {
@@ -52,17 +52,16 @@ function unique(values: string[]): string[] {
 }
 
 /** The estate rows of one page of `iterateResources`. */
-export function estatePageQuery(dialect: Dialect, where: SqlWhere, page: KeyPage): SqlWhere {
+export function estatePageQuery(dialect: Dialect, where: SqlQuery, page: KeyPage): SqlQuery {
   const params = [...where.params];
   let sql = `SELECT ${ESTATE_COLUMNS} FROM estate${where.sql}`;
   if (page.after !== undefined) sql += `${where.sql === '' ? ' WHERE' : ' AND'} key > ${bind(dialect, params, page.after)}`;
-  const limit = bind(dialect, params, page.take);
-  sql += ` ORDER BY key LIMIT ${limit} OFFSET ${bind(dialect, params, page.skip)}`;
+  sql += ` ORDER BY key LIMIT ${bind(dialect, params, page.take)} OFFSET ${bind(dialect, params, page.skip)}`;
   return { sql, params };
 }
 
 /** The snapshot list query, newest first; times are ISO text in SQLite and timestamptz in PostgreSQL. */
-export function snapshotListQuery(dialect: Dialect, filter: SnapshotFilter): SqlWhere {
+export function snapshotListQuery(dialect: Dialect, filter: SnapshotFilter): SqlQuery {
   const clauses: string[] = [];
   const params: unknown[] = [];
   const time = (what: string, value: Date): unknown => (dialect === 'sqlite' ? checkDate(what, value).toISOString() : checkDate(what, value));
