@@ -14,39 +14,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
-import { PalisadeError, ResourceId, canonicalKey, ids, type ArgRow } from '../../core/index.js';
+import { PalisadeError, ResourceId, canonicalKey, type ArgRow } from '../../core/index.js';
 import type { PolicyResource } from '../../catalog/index.js';
 import type { CommandContext } from '../context.js';
-import { ASSIGNMENT_TYPE, PolicySession, checkPolicyParameters, findPolicyRow, flattenPolicyRow, guidFrom, referenceEffects, type PolicyRow } from '../../service/index.js';
+import { ASSIGNMENT_TYPE, PolicySession, checkPolicyParameters, flattenPolicyRow, guidFrom, referenceEffects, type PolicyRow } from '../../service/index.js';
 import type { Run } from '../run.js';
 import { readJsonArgument } from './policy-definitions.js';
-import { resolveSubscription } from './resource.js';
+import { addDeleteCommand, addListCommand, addShowCommand, rowsAtScope, scopedRow, writeScope, type ListOptions, type ScopedPolicyKind } from './policy-scoped.js';
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** The scope named by --scope, or -g / --subscription, or undefined (the whole estate). */
-export async function scopeArgument(ctx: CommandContext, opts: { scope?: string; resourceGroup?: string }): Promise<string | undefined> {
-  if (opts.scope && opts.resourceGroup) throw new PalisadeError('ArgumentUsageError', 'usage error: --scope SCOPE | --resource-group NAME', { kind: 'argument' });
-  if (opts.scope) {
-    const parsed = ResourceId.tryParse(opts.scope);
-    if (typeof parsed === 'string') throw new PalisadeError('InvalidArgumentValue', `Invalid value in --scope: '${opts.scope}' (${parsed})`, { kind: 'argument', target: opts.scope });
-    return parsed.id;
-  }
-  const sub = ctx.options.subscription ? await resolveSubscription(ctx, ctx.options.subscription) : undefined;
-  if (opts.resourceGroup) {
-    if (!sub) throw new PalisadeError('ArgumentUsageError', 'usage error: --resource-group needs --subscription (Palisade has no current subscription); or pass --scope', { kind: 'argument' });
-    return ids.resourceGroup(sub, opts.resourceGroup);
-  }
-  return sub ? ids.subscription(sub) : undefined;
-}
-
-/** A scope for writes: required (az defaults to the current subscription, which Palisade does not have). */
-async function writeScope(ctx: CommandContext, opts: { scope?: string; resourceGroup?: string }): Promise<string> {
-  const scope = await scopeArgument(ctx, opts);
-  if (!scope) throw new PalisadeError('ArgumentUsageError', 'usage error: --scope SCOPE | --resource-group NAME --subscription SUB | --subscription SUB (Palisade has no current subscription to default to)', { kind: 'argument' });
-  return scope;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -113,7 +90,7 @@ async function createAssignment(ctx: CommandContext, opts: CreateOptions): Promi
   if (Boolean(opts.policy) === Boolean(opts.policySetDefinition)) {
     throw new PalisadeError('ArgumentUsageError', 'usage error: --policy NAME_OR_ID | --policy-set-definition NAME_OR_ID', { kind: 'argument' });
   }
-  const scope = await writeScope(ctx, opts);
+  const scope = await writeScope(ctx, opts, 'usage error: --scope SCOPE | --resource-group NAME --subscription SUB | --subscription SUB (Palisade has no current subscription to default to)');
   const name = opts.name ?? randomBytes(16).toString('base64url');
   if (!NAME_PATTERN.test(name) || name.length > 64) {
     throw new PalisadeError('InvalidArgumentValue', `--name '${name}': a policy assignment name has at most 64 characters and none of <>*%&:\\?.+/ (nor a trailing space)`, { kind: 'argument', target: name });
@@ -174,24 +151,7 @@ async function createAssignment(ctx: CommandContext, opts: CreateOptions): Promi
     policyDefinitionId: def.id,
     scope: scopeId.id,
   };
-  const row: ArgRow = {
-    id,
-    name,
-    type: ASSIGNMENT_TYPE.toLowerCase(),
-    tenantId: fields.tenantId,
-    kind: '',
-    location: opts.location ?? '',
-    resourceGroup: fields.resourceGroup,
-    subscriptionId: fields.subscriptionId,
-    managedBy: '',
-    sku: null,
-    plan: null,
-    properties,
-    tags: null,
-    identity,
-    zones: null,
-    extendedLocation: null,
-  } as ArgRow;
+  const row = scopedRow(fields, { id, name, type: ASSIGNMENT_TYPE.toLowerCase(), location: opts.location, properties, identity });
 
   // ARM: DeployIfNotExists and Modify need a managed identity to act.
   const effects = referenceEffects(session, PolicySession.toAssignment({ id, key: canonicalKey(id), name, row, scope, scopeKey: canonicalKey(scope) }));
@@ -211,25 +171,14 @@ async function createAssignment(ctx: CommandContext, opts: CreateOptions): Promi
     const roleDefinition = await roleDefinitionId(session, opts.role ?? 'Contributor');
     const raName = guidFrom(`role:${canonicalKey(identityScope)}|${principalId}|${canonicalKey(roleDefinition)}`);
     const raScope = ResourceId.parse(identityScope);
-    const raFields = session.scopeFields(raScope);
-    rows.push({
-      id: `${identityScope}/providers/Microsoft.Authorization/roleAssignments/${raName}`,
-      name: raName,
-      type: 'microsoft.authorization/roleassignments',
-      tenantId: raFields.tenantId,
-      kind: '',
-      location: '',
-      resourceGroup: raFields.resourceGroup,
-      subscriptionId: raFields.subscriptionId,
-      managedBy: '',
-      sku: null,
-      plan: null,
-      properties: { roleDefinitionId: roleDefinition, principalId, principalType: 'ServicePrincipal', scope: identityScope, createdOn: now, description: `Policy assignment ${name}` },
-      tags: null,
-      identity: null,
-      zones: null,
-      extendedLocation: null,
-    } as ArgRow);
+    rows.push(
+      scopedRow(session.scopeFields(raScope), {
+        id: `${identityScope}/providers/Microsoft.Authorization/roleAssignments/${raName}`,
+        name: raName,
+        type: 'microsoft.authorization/roleassignments',
+        properties: { roleDefinitionId: roleDefinition, principalId, principalType: 'ServicePrincipal', scope: identityScope, createdOn: now, description: `Policy assignment ${name}` },
+      }),
+    );
   }
   await session.writeRows(rows, 'cli:policy assignment create');
   return flattenPolicyRow(row, ASSIGNMENT_TYPE);
@@ -239,12 +188,7 @@ async function createAssignment(ctx: CommandContext, opts: CreateOptions): Promi
 // list / show / delete
 
 export function listAssignments(session: PolicySession, scope: string | undefined, broad: boolean, filter?: string): PolicyRow[] {
-  let rows = session.assignments();
-  if (scope) {
-    const key = canonicalKey(scope);
-    const chain = session.scopeChain(scope);
-    rows = rows.filter((r) => (broad ? chain.has(r.scopeKey) || session.scopeChain(r.scope).has(key) : r.scopeKey === key));
-  }
+  let rows = rowsAtScope(session, session.assignments(), scope, broad);
   if (filter) {
     const m = /^\s*policyDefinitionId\s+eq\s+'([^']+)'\s*$/i.exec(filter);
     if (/^\s*atExactScope\(\)\s*$/i.test(filter) || /^\s*atScope\(\)\s*$/i.test(filter)) {
@@ -258,12 +202,15 @@ export function listAssignments(session: PolicySession, scope: string | undefine
   return rows;
 }
 
-/** An assignment for show / delete: at the scope when given, else by name across the estate. */
-function lookup(session: PolicySession, name: string, scope: string | undefined): PolicyRow | undefined {
-  return findPolicyRow(session.assignments(), ASSIGNMENT_TYPE, name, scope, { code: 'AmbiguousPolicyAssignment', noun: 'policy assignments' });
-}
-
-const SCOPE_HELP = 'Scope of the policy assignment: a management group, subscription, resource group or resource id.';
+const ASSIGNMENTS: ScopedPolicyKind = {
+  noun: 'policy assignment',
+  type: ASSIGNMENT_TYPE,
+  rows: (session) => session.assignments(),
+  notFoundCode: 'PolicyAssignmentNotFound',
+  ambiguousCode: 'AmbiguousPolicyAssignment',
+  scopeHelp: 'Scope of the policy assignment: a management group, subscription, resource group or resource id.',
+  output: (row) => flattenPolicyRow(row, ASSIGNMENT_TYPE),
+};
 
 export function policyAssignmentCommand(run: Run): Command {
   const cmd = new Command('assignment').description('Manage policy assignments (stored in the estate as policyresources rows).');
@@ -275,7 +222,7 @@ export function policyAssignmentCommand(run: Run): Command {
     .option('--description <text>', 'Description of the policy assignment.')
     .option('--policy <nameOrId>', 'Name or id of the policy definition to assign.')
     .option('-d, --policy-set-definition <nameOrId>', 'Name or id of the policy set definition (initiative) to assign.')
-    .option('--scope <scope>', SCOPE_HELP)
+    .option('--scope <scope>', ASSIGNMENTS.scopeHelp)
     .option('-g, --resource-group <name>', 'Resource group (with --subscription) as the scope.')
     .option('-p, --params <json>', 'Parameter values: JSON (\'{ "effect": { "value": "Deny" } }\'), @file or a file path.')
     .option('-l, --location <location>', 'Location of the assignment (needed for a managed identity; implies --mi-system-assigned).')
@@ -290,52 +237,9 @@ export function policyAssignmentCommand(run: Run): Command {
         ctx.emit(await createAssignment(ctx, this.opts<CreateOptions>()));
       });
     });
-  cmd
-    .command('list')
-    .description('List policy assignments: by default those exactly at the scope; -d adds inherited ones and those below.')
-    .option('--scope <scope>', 'Scope at which to list policy assignments (default: --subscription, else the whole estate).')
-    .option('-g, --resource-group <name>', 'Resource group (with --subscription) as the scope.')
-    .option('-d, --disable-scope-strict-match', 'Include policy assignments either inherited from parent scopes or at child scopes.')
-    .option('--filter <filter>', "atScope(), atExactScope() or policyDefinitionId eq '{id}'.")
-    .action(function (this: Command) {
-      return run(this, async (ctx) => {
-        const opts = this.opts<{ scope?: string; resourceGroup?: string; disableScopeStrictMatch?: boolean; filter?: string }>();
-        const scope = await scopeArgument(ctx, opts);
-        const session = await PolicySession.open(ctx);
-        ctx.emit(listAssignments(session, scope, Boolean(opts.disableScopeStrictMatch), opts.filter).map((r) => flattenPolicyRow(r.row, ASSIGNMENT_TYPE)));
-      });
-    });
-  cmd
-    .command('show')
-    .description('Show a policy assignment (exit code 3 when it does not exist).')
-    .requiredOption('-n, --name <name>', 'Name of the policy assignment.')
-    .option('--scope <scope>', SCOPE_HELP)
-    .option('-g, --resource-group <name>', 'Resource group (with --subscription) as the scope.')
-    .action(function (this: Command) {
-      return run(this, async (ctx) => {
-        const opts = this.opts<{ name: string; scope?: string; resourceGroup?: string }>();
-        const scope = await scopeArgument(ctx, opts);
-        const session = await PolicySession.open(ctx);
-        const hit = lookup(session, opts.name, scope);
-        if (!hit) throw new PalisadeError('PolicyAssignmentNotFound', `The policy assignment '${opts.name}' is not found.`, { kind: 'notFound', target: opts.name });
-        ctx.emit(flattenPolicyRow(hit.row, ASSIGNMENT_TYPE));
-      });
-    });
-  cmd
-    .command('delete')
-    .description('Delete a policy assignment (its exemptions stay, as in Azure).')
-    .requiredOption('-n, --name <name>', 'Name of the policy assignment.')
-    .option('--scope <scope>', SCOPE_HELP)
-    .option('-g, --resource-group <name>', 'Resource group (with --subscription) as the scope.')
-    .action(function (this: Command) {
-      return run(this, async (ctx) => {
-        const opts = this.opts<{ name: string; scope?: string; resourceGroup?: string }>();
-        const scope = await scopeArgument(ctx, opts);
-        const session = await PolicySession.open(ctx);
-        const hit = lookup(session, opts.name, scope);
-        if (hit) await session.deleteRow(hit);
-        else ctx.logger.info(`policy assignment '${opts.name}' does not exist; nothing to delete`);
-      });
-    });
+  addListCommand<ListOptions & { filter?: string }>(cmd, run, ASSIGNMENTS, (session, scope, opts) => listAssignments(session, scope, Boolean(opts.disableScopeStrictMatch), opts.filter))
+    .option('--filter <filter>', "atScope(), atExactScope() or policyDefinitionId eq '{id}'.");
+  addShowCommand(cmd, run, ASSIGNMENTS);
+  addDeleteCommand(cmd, run, ASSIGNMENTS, 'Delete a policy assignment (its exemptions stay, as in Azure).');
   return cmd;
 }

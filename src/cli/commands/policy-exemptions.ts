@@ -8,13 +8,13 @@
  * initiative. `expiresOn` prints with `+00:00` like az.
  */
 import { Command, Option } from 'commander';
-import { PalisadeError, canonicalKey, type ArgRow } from '../../core/index.js';
+import { PalisadeError, type ArgRow } from '../../core/index.js';
 import { normalizeAssignment, resolveAssignment } from '../../policy/index.js';
 import type { CommandContext } from '../context.js';
-import { EXEMPTION_TYPE, PolicySession, findPolicyRow, flattenPolicyRow, type PolicyRow } from '../../service/index.js';
+import { EXEMPTION_TYPE, PolicySession, flattenPolicyRow } from '../../service/index.js';
 import type { Run } from '../run.js';
 import { readJsonArgument } from './policy-definitions.js';
-import { scopeArgument } from './policy-assignments.js';
+import { addDeleteCommand, addListCommand, addShowCommand, scopedRow, writeScope, type ScopedPolicyKind } from './policy-scoped.js';
 
 const NAME_PATTERN = /^[^<>*%&:\\?+/]*[^<>*%&:\\?+/ .]+$/;
 
@@ -45,8 +45,7 @@ function parseExpiry(text: string): string {
 }
 
 async function createExemption(ctx: CommandContext, opts: CreateOptions): Promise<Record<string, unknown>> {
-  const scope = await scopeArgument(ctx, opts);
-  if (!scope) throw new PalisadeError('ArgumentUsageError', 'usage error: --scope SCOPE | --resource-group NAME --subscription SUB (Palisade has no current subscription to default to)', { kind: 'argument' });
+  const scope = await writeScope(ctx, opts, 'usage error: --scope SCOPE | --resource-group NAME --subscription SUB (Palisade has no current subscription to default to)');
   const name = opts.name ?? Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url');
   if (!NAME_PATTERN.test(name) || name.length > 64) throw new PalisadeError('InvalidArgumentValue', `--name '${name}': at most 64 characters, none of <>*%&:\\?+/, not ending in '.' or a space`, { kind: 'argument', target: name });
   const session = await PolicySession.open(ctx);
@@ -92,43 +91,20 @@ async function createExemption(ctx: CommandContext, opts: CreateOptions): Promis
     assignmentScopeValidation: 'Default',
     resourceSelectors: [],
   };
-  const row = {
-    id,
-    name,
-    type: EXEMPTION_TYPE.toLowerCase(),
-    tenantId: fields.tenantId,
-    kind: '',
-    location: '',
-    resourceGroup: fields.resourceGroup,
-    subscriptionId: fields.subscriptionId,
-    managedBy: '',
-    sku: null,
-    plan: null,
-    properties,
-    tags: null,
-    identity: null,
-    zones: null,
-    extendedLocation: null,
-  } as ArgRow;
+  const row = scopedRow(fields, { id, name, type: EXEMPTION_TYPE.toLowerCase(), properties });
   await session.writeRows([row], 'cli:policy exemption create');
   return exemptionOutput(row);
 }
 
-function listExemptions(session: PolicySession, scope: string | undefined, broad: boolean): PolicyRow[] {
-  let rows = session.exemptions();
-  if (scope) {
-    const key = canonicalKey(scope);
-    const chain = session.scopeChain(scope);
-    rows = rows.filter((r) => (broad ? chain.has(r.scopeKey) || session.scopeChain(r.scope).has(key) : r.scopeKey === key));
-  }
-  return rows;
-}
-
-function lookup(session: PolicySession, name: string, scope: string | undefined): PolicyRow | undefined {
-  return findPolicyRow(session.exemptions(), EXEMPTION_TYPE, name, scope, { code: 'AmbiguousPolicyExemption', noun: 'policy exemptions' });
-}
-
-const SCOPE_HELP = 'Scope of the policy exemption: a management group, subscription, resource group or resource id.';
+const EXEMPTIONS: ScopedPolicyKind = {
+  noun: 'policy exemption',
+  type: EXEMPTION_TYPE,
+  rows: (session) => session.exemptions(),
+  notFoundCode: 'PolicyExemptionNotFound',
+  ambiguousCode: 'AmbiguousPolicyExemption',
+  scopeHelp: 'Scope of the policy exemption: a management group, subscription, resource group or resource id.',
+  output: exemptionOutput,
+};
 
 export function policyExemptionCommand(run: Run): Command {
   const cmd = new Command('exemption').description('Manage policy exemptions (stored in the estate as policyresources rows).');
@@ -138,7 +114,7 @@ export function policyExemptionCommand(run: Run): Command {
     .option('-n, --name <name>', 'Name of the policy exemption (generated when omitted, as az does).')
     .requiredOption('-a, --policy-assignment <nameOrId>', 'The policy assignment to exempt: its id, or its name (looked up at the scope and above).')
     .addOption(new Option('-e, --exemption-category <category>', 'Waiver or Mitigated.').choices(['Waiver', 'Mitigated']).makeOptionMandatory())
-    .option('--scope <scope>', SCOPE_HELP)
+    .option('--scope <scope>', EXEMPTIONS.scopeHelp)
     .option('-g, --resource-group <name>', 'Resource group (with --subscription) as the scope.')
     .option('--expires-on <datetime>', 'Expiration date and time (UTC ISO 8601, e.g. 2026-12-31T00:00:00Z).')
     .option('-r, --policy-definition-reference-ids <ids...>', 'The initiative references to exempt (space-separated); all when omitted.')
@@ -150,51 +126,8 @@ export function policyExemptionCommand(run: Run): Command {
         ctx.emit(await createExemption(ctx, this.opts<CreateOptions>()));
       });
     });
-  cmd
-    .command('list')
-    .description('List policy exemptions: by default those exactly at the scope; -d adds inherited ones and those below.')
-    .option('--scope <scope>', 'Scope at which to list policy exemptions (default: --subscription, else the whole estate).')
-    .option('-g, --resource-group <name>', 'Resource group (with --subscription) as the scope.')
-    .option('-d, --disable-scope-strict-match', 'Include policy exemptions either inherited from parent scopes or at child scopes.')
-    .action(function (this: Command) {
-      return run(this, async (ctx) => {
-        const opts = this.opts<{ scope?: string; resourceGroup?: string; disableScopeStrictMatch?: boolean }>();
-        const scope = await scopeArgument(ctx, opts);
-        const session = await PolicySession.open(ctx);
-        ctx.emit(listExemptions(session, scope, Boolean(opts.disableScopeStrictMatch)).map((r) => exemptionOutput(r.row)));
-      });
-    });
-  cmd
-    .command('show')
-    .description('Show a policy exemption (exit code 3 when it does not exist).')
-    .requiredOption('-n, --name <name>', 'Name of the policy exemption.')
-    .option('--scope <scope>', SCOPE_HELP)
-    .option('-g, --resource-group <name>', 'Resource group (with --subscription) as the scope.')
-    .action(function (this: Command) {
-      return run(this, async (ctx) => {
-        const opts = this.opts<{ name: string; scope?: string; resourceGroup?: string }>();
-        const scope = await scopeArgument(ctx, opts);
-        const session = await PolicySession.open(ctx);
-        const hit = lookup(session, opts.name, scope);
-        if (!hit) throw new PalisadeError('PolicyExemptionNotFound', `The policy exemption '${opts.name}' is not found.`, { kind: 'notFound', target: opts.name });
-        ctx.emit(exemptionOutput(hit.row));
-      });
-    });
-  cmd
-    .command('delete')
-    .description('Delete a policy exemption.')
-    .requiredOption('-n, --name <name>', 'Name of the policy exemption.')
-    .option('--scope <scope>', SCOPE_HELP)
-    .option('-g, --resource-group <name>', 'Resource group (with --subscription) as the scope.')
-    .action(function (this: Command) {
-      return run(this, async (ctx) => {
-        const opts = this.opts<{ name: string; scope?: string; resourceGroup?: string }>();
-        const scope = await scopeArgument(ctx, opts);
-        const session = await PolicySession.open(ctx);
-        const hit = lookup(session, opts.name, scope);
-        if (hit) await session.deleteRow(hit);
-        else ctx.logger.info(`policy exemption '${opts.name}' does not exist; nothing to delete`);
-      });
-    });
+  addListCommand(cmd, run, EXEMPTIONS);
+  addShowCommand(cmd, run, EXEMPTIONS);
+  addDeleteCommand(cmd, run, EXEMPTIONS, 'Delete a policy exemption.');
   return cmd;
 }

@@ -9,7 +9,7 @@ import type { RemediationRecord } from '../../policy/index.js';
 import type { CommandContext } from '../context.js';
 import { PolicySession, runRemediation, storedRemediations, type StoredRemediation } from '../../service/index.js';
 import type { Run } from '../run.js';
-import { scopeArgument } from './policy-assignments.js';
+import { scopeArgument, type ScopeOptions } from './policy-scoped.js';
 
 
 function flatten(r: RemediationRecord): Record<string, unknown> {
@@ -26,20 +26,21 @@ function flatten(r: RemediationRecord): Record<string, unknown> {
   };
 }
 
-interface CreateOptions {
+interface RemediationScopeOptions extends ScopeOptions {
+  managementGroup?: string;
+}
+
+interface CreateOptions extends RemediationScopeOptions {
   name: string;
   policyAssignment: string;
   definitionReferenceId?: string;
   resourceDiscoveryMode: 'ExistingNonCompliant' | 'ReEvaluateCompliance';
-  scope?: string;
-  resourceGroup?: string;
-  managementGroup?: string;
   locationFilters?: string[];
   resource?: string;
 }
 
 async function createRemediationCommand(ctx: CommandContext, opts: CreateOptions): Promise<Record<string, unknown>> {
-  const scope = opts.managementGroup ? `/providers/Microsoft.Management/managementGroups/${opts.managementGroup}` : await scopeArgument(ctx, opts);
+  const scope = await remediationScope(ctx, opts);
   const session = await PolicySession.open(ctx);
   const out = await runRemediation(
     session,
@@ -58,6 +59,11 @@ async function createRemediationCommand(ctx: CommandContext, opts: CreateOptions
   const status = out.remediation.properties.deploymentStatus;
   ctx.logger.info(`remediated ${status.totalDeployments} resources (${status.failedDeployments} failed); ${out.writtenIds.length} estate rows written; ${out.compliantAfter}/${out.statesAfter} now compliant`);
   return flatten(out.remediation);
+}
+
+/** `-m NAME` as the management group's scope, else --scope / -g / --subscription. */
+async function remediationScope(ctx: CommandContext, opts: RemediationScopeOptions): Promise<string | undefined> {
+  return opts.managementGroup ? `/providers/Microsoft.Management/managementGroups/${opts.managementGroup}` : await scopeArgument(ctx, opts);
 }
 
 async function stored(ctx: CommandContext): Promise<StoredRemediation[]> {
@@ -102,8 +108,8 @@ export function policyRemediationCommand(run: Run): Command {
   });
   scopeOptions(cmd.command('list').description('List remediations at or below the scope (all when no scope is given).')).action(function (this: Command) {
     return run(this, async (ctx) => {
-      const opts = this.opts<{ scope?: string; resourceGroup?: string; managementGroup?: string }>();
-      const scope = opts.managementGroup ? `/providers/Microsoft.Management/managementGroups/${opts.managementGroup}` : await scopeArgument(ctx, opts);
+      const opts = this.opts<RemediationScopeOptions>();
+      const scope = await remediationScope(ctx, opts);
       const all = await stored(ctx);
       const key = scope ? canonicalKey(scope) : undefined;
       ctx.emit(all.filter((r) => !key || canonicalKey(r.remediation.id).startsWith(`${key}/`)).map((r) => flatten(r.remediation)));
@@ -111,16 +117,16 @@ export function policyRemediationCommand(run: Run): Command {
   });
   scopeOptions(cmd.command('show').description('Show a remediation (exit code 3 when it does not exist).').requiredOption('-n, --name <name>', 'Name of the remediation.')).action(function (this: Command) {
     return run(this, async (ctx) => {
-      const opts = this.opts<{ name: string; scope?: string; resourceGroup?: string; managementGroup?: string }>();
-      const scope = opts.managementGroup ? `/providers/Microsoft.Management/managementGroups/${opts.managementGroup}` : await scopeArgument(ctx, opts);
+      const opts = this.opts<RemediationScopeOptions & { name: string }>();
+      const scope = await remediationScope(ctx, opts);
       ctx.emit(flatten((await find(ctx, opts.name, scope)).remediation));
     });
   });
   const deployment = new Command('deployment').description('Deployments of a remediation.');
   scopeOptions(deployment.command('list').description('List the deployments (one per remediated resource) of a remediation.').requiredOption('-n, --name <name>', 'Name of the remediation.')).action(function (this: Command) {
     return run(this, async (ctx) => {
-      const opts = this.opts<{ name: string; scope?: string; resourceGroup?: string; managementGroup?: string }>();
-      const scope = opts.managementGroup ? `/providers/Microsoft.Management/managementGroups/${opts.managementGroup}` : await scopeArgument(ctx, opts);
+      const opts = this.opts<RemediationScopeOptions & { name: string }>();
+      const scope = await remediationScope(ctx, opts);
       ctx.emit((await find(ctx, opts.name, scope)).deployments);
     });
   });

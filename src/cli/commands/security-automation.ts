@@ -93,10 +93,12 @@ export function automationBody(opts: BodyOptions): Record<string, unknown> {
   return body;
 }
 
+function nameOptions(command: Command): Command {
+  return command.requiredOption('-n, --name <name>', 'Name of the security automation.').requiredOption('-g, --resource-group <name>', 'Name of the resource group.');
+}
+
 function bodyOptions(command: Command): Command {
-  return command
-    .requiredOption('-n, --name <name>', 'Name of the security automation.')
-    .requiredOption('-g, --resource-group <name>', 'Name of the resource group.')
+  return nameOptions(command)
     .option('-l, --location <location>', 'Location (a tracked resource has one), e.g. eastus.')
     .option('--scopes <json>', 'JSON list of scopes: [{"description": "...", "scopePath": "/subscriptions/SUB[/resourceGroups/RG]"}], or @file.')
     .option('--sources <json>', 'JSON list of sources: [{"eventSource": "Assessments", "ruleSets": [{"rules": [{"propertyJPath": "properties.metadata.severity", "propertyType": "String", "expectedValue": "High", "operator": "Equals"}]}]}], or @file.')
@@ -156,11 +158,8 @@ export function securityAutomationCommand(run: Run): Command {
       });
     });
 
-  automation
-    .command('show')
+  nameOptions(automation.command('show'))
     .description('Shows a security automation; exit 3 when it does not exist.')
-    .requiredOption('-n, --name <name>', 'Name of the security automation.')
-    .requiredOption('-g, --resource-group <name>', 'Name of the resource group.')
     .action(function (this: Command) {
       return run(this, async (ctx) => {
         const opts = this.opts<{ name: string; resourceGroup: string }>();
@@ -173,11 +172,8 @@ export function securityAutomationCommand(run: Run): Command {
       });
     });
 
-  automation
-    .command('delete')
+  nameOptions(automation.command('delete'))
     .description('Deletes a security automation and its undelivered export records (deleting a missing one succeeds, as ARM answers 204).')
-    .requiredOption('-n, --name <name>', 'Name of the security automation.')
-    .requiredOption('-g, --resource-group <name>', 'Name of the resource group.')
     .action(function (this: Command) {
       return run(this, async (ctx) => {
         const opts = this.opts<{ name: string; resourceGroup: string }>();
