@@ -3,29 +3,19 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { golden } from './golden.js';
 import { runCli } from './helpers.js';
+import { cliWorkspace } from './workspace.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'estate-small');
-const GOLDEN = join(ROOT, 'test', 'golden', 'cli');
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
 const S1 = '1e5c0a6b-3b0e-4b0c-9f6e-000000000001';
 const STORAGE = `/subscriptions/${S1}/resourceGroups/rg-app/providers/Microsoft.Storage/storageAccounts/stcorpprod01`;
 
-let store: string;
-
-function golden(name: string, actual: string): void {
-  const path = join(GOLDEN, name);
-  if (UPDATE || !existsSync(path)) {
-    if (!UPDATE) throw new Error(`golden file ${name} is missing; run with UPDATE_GOLDEN=1 and review it`);
-    writeFileSync(path, actual);
-  }
-  expect(actual).toBe(readFileSync(path, 'utf8'));
-}
+const { store, cli } = cliWorkspace('palisade-cli-');
 
 beforeAll(async () => {
-  store = join(mkdtempSync(join(tmpdir(), 'palisade-cli-')), 'p.db');
-  const result = await runCli(['estate', 'import', '--from', FIXTURE, '--store', store]);
+  const result = await cli('estate', 'import', '--from', FIXTURE);
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
   const summary = JSON.parse(result.stdout);
@@ -52,7 +42,7 @@ describe('CLI output golden files: every -o format and --query', () => {
   ];
   for (const [name, args] of cases) {
     it(`${args.join(' ')}`, async () => {
-      const result = await runCli([...args, '--store', store]);
+      const result = await cli(...args);
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       golden(name, result.stdout);
@@ -60,30 +50,30 @@ describe('CLI output golden files: every -o format and --query', () => {
   }
 
   it('-o none prints nothing', async () => {
-    const result = await runCli(['resource', 'list', '-o', 'none', '--store', store]);
+    const result = await cli('resource', 'list', '-o', 'none');
     expect(result).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
   it('filters by --subscription (name or id) and -g, case-insensitively', async () => {
-    const byName = await runCli(['resource', 'list', '--subscription', 'platform-mgmt', '--query', '[].name', '--store', store]);
+    const byName = await cli('resource', 'list', '--subscription', 'platform-mgmt', '--query', '[].name');
     expect(JSON.parse(byName.stdout)).toEqual(['kv-ops-01', 'stopslogs']);
-    const byGroup = await runCli(['resource', 'list', '-g', 'RG-APP', '--query', 'length(@)', '--store', store]);
+    const byGroup = await cli('resource', 'list', '-g', 'RG-APP', '--query', 'length(@)');
     expect(byGroup.stdout).toBe('3\n');
-    const byTag = await runCli(['resource', 'list', '--tag', 'owner=ops@contoso.com', '--query', '[].name', '-o', 'tsv', '--store', store]);
+    const byTag = await cli('resource', 'list', '--tag', 'owner=ops@contoso.com', '--query', '[].name', '-o', 'tsv');
     expect(byTag.stdout).toBe('kv-ops-01\nstopslogs\n');
   });
 });
 
 describe('CLI errors and exit codes, as az', () => {
   it('a missing resource → exit 3 with ERROR: (ResourceNotFound)', async () => {
-    const result = await runCli(['resource', 'show', '--ids', STORAGE + 'x', '--store', store]);
+    const result = await cli('resource', 'show', '--ids', STORAGE + 'x');
     expect(result.code).toBe(3);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^ERROR: \(ResourceNotFound\) The resource '.*stcorpprod01x' was not found\.\n/);
   });
 
   it('an unknown subscription → exit 3', async () => {
-    const result = await runCli(['resource', 'list', '--subscription', 'nope', '--store', store]);
+    const result = await cli('resource', 'list', '--subscription', 'nope');
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/^ERROR: \(SubscriptionNotFound\)/);
   });
@@ -97,7 +87,7 @@ describe('CLI errors and exit codes, as az', () => {
   });
 
   it('an unknown output format → exit 2 listing the choices', async () => {
-    const result = await runCli(['resource', 'list', '-o', 'xml', '--store', store]);
+    const result = await cli('resource', 'list', '-o', 'xml');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("'json', 'jsonc', 'none', 'table', 'tsv', 'yaml', 'yamlc'");
   });
@@ -117,22 +107,22 @@ describe('CLI errors and exit codes, as az', () => {
   });
 
   it('--verbose logs INFO lines to stderr only', async () => {
-    const result = await runCli(['account', 'list', '--verbose', '--query', 'length(@)', '--store', store]);
+    const result = await cli('account', 'list', '--verbose', '--query', 'length(@)');
     expect(result.stdout).toBe('2\n');
     expect(result.stderr).toMatch(/^INFO: Command ran in \d+\.\d+ seconds\n$/);
   });
 
   it('an import with one bad row at the end leaves the store unchanged (exit 1)', async () => {
-    const before = await runCli(['resource', 'list', '--store', store]);
+    const before = await cli('resource', 'list');
     const dir = mkdtempSync(join(tmpdir(), 'palisade-bad-'));
     const good = readFileSync(join(FIXTURE, 'resources.jsonl'), 'utf8').replace(/stcorpprod01/g, 'stnew');
     const bad = join(dir, 'resources.jsonl');
     writeFileSync(bad, good + '{"id": "/subscriptions/x/resourceGroups/r/providers/A.B/c/d", "name": "d"}\n');
-    const result = await runCli(['estate', 'import', '--from', bad, '--mode', 'replace', '--store', store]);
+    const result = await cli('estate', 'import', '--from', bad, '--mode', 'replace');
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(`ERROR: (EstateInvalid) 1 problem in the estate input; nothing was imported:\n  ${bad}:6: $.type: required property 'type' is missing [EstateMissingField]`);
-    const after = await runCli(['resource', 'list', '--store', store]);
+    const after = await cli('resource', 'list');
     expect(after.stdout).toBe(before.stdout);
   });
 });

@@ -3,16 +3,15 @@
  * (10 subscriptions, 2,000 resources) in a real SQLite store, each checked by `policy state list|summarize` before and
  * after; coded errors; what-if grouping; policy tests.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { golden } from './golden.js';
 import { runCli } from './helpers.js';
+import { cliWorkspace, importSample } from './workspace.js';
 import { REGORUS_CORPUS } from '../shared-data.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const GOLDEN = join(ROOT, 'test', 'golden', 'cli');
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
 const CORPUS = REGORUS_CORPUS;
 const NOW = '2026-09-01T00:00:00Z';
 const ROOT_MG = '/providers/Microsoft.Management/managementGroups/contoso-root';
@@ -28,28 +27,9 @@ interface Scenario {
   denyAssignmentId: string;
 }
 
-let dir: string;
-let store: string;
+const workspace = cliWorkspace('palisade-policy-cmds-', { PALISADE_NOW: NOW });
+const { dir, cli, json } = workspace;
 let scenario: Scenario;
-
-function golden(name: string, actual: string): void {
-  const path = join(GOLDEN, name);
-  if (UPDATE || !existsSync(path)) {
-    if (!UPDATE) throw new Error(`golden file ${name} is missing; run with UPDATE_GOLDEN=1 and review it`);
-    writeFileSync(path, actual);
-  }
-  expect(actual).toBe(readFileSync(path, 'utf8'));
-}
-
-async function cli(...args: string[]) {
-  return runCli([...args, '--store', store], { PALISADE_NOW: NOW });
-}
-
-async function json<T = any>(...args: string[]): Promise<T> {
-  const r = await cli(...args);
-  if (r.code !== 0) throw new Error(`palisade ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
 
 /** resource id → complianceState for one assignment. */
 async function statesOf(assignment: string): Promise<Record<string, string>> {
@@ -63,12 +43,7 @@ async function resourceCounts(assignment: string): Promise<Record<string, number
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'palisade-policy-cmds-'));
-  store = join(dir, 'p.db');
-  const sample = join(dir, 'sample');
-  expect((await runCli(['sample', '--out', sample, '--subscriptions', '10', '--resources', '2000', '-o', 'none'])).code).toBe(0);
-  scenario = JSON.parse(readFileSync(join(sample, 'manifest.json'), 'utf8')).scenario as Scenario;
-  expect((await cli('estate', 'import', '--from', sample, '-o', 'none')).code).toBe(0);
+  scenario = (await importSample<{ scenario: Scenario }>(workspace, 10, 2000)).scenario;
 }, 60_000);
 
 describe("the seed's policy commands, as palisade", () => {

@@ -1,38 +1,22 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { golden } from './golden.js';
 import { runCli } from './helpers.js';
+import { cliWorkspace } from './workspace.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'estate-small');
-const GOLDEN = join(ROOT, 'test', 'golden', 'cli');
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
 const S1 = '1e5c0a6b-3b0e-4b0c-9f6e-000000000001'; // corp → landing-zones → contoso-root
 const S2 = '1e5c0a6b-3b0e-4b0c-9f6e-000000000002'; // platform → contoso-root
 const STORAGE_PUBLIC = '4fa4b6c0-31ca-4c0d-b10d-24b96f62a751';
 const MCSB = '1f3afdf9-d0c9-4c3d-847f-89da613e70a8';
 
-let store: string;
-let dir: string;
-
-function golden(name: string, actual: string): void {
-  const path = join(GOLDEN, name);
-  if (UPDATE || !existsSync(path)) {
-    if (!UPDATE) throw new Error(`golden file ${name} is missing; run with UPDATE_GOLDEN=1 and review it`);
-    writeFileSync(path, actual);
-  }
-  expect(actual).toBe(readFileSync(path, 'utf8'));
-}
-
-async function cli(...args: string[]) {
-  return runCli([...args, '--store', store]);
-}
+const { dir, cli } = cliWorkspace('palisade-policy-cli-');
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'palisade-policy-cli-'));
-  store = join(dir, 'p.db');
-  const result = await runCli(['estate', 'import', '--from', FIXTURE, '--store', store, '-o', 'none']);
+  const result = await cli('estate', 'import', '--from', FIXTURE, '-o', 'none');
   expect(result.code).toBe(0);
 });
 

@@ -5,18 +5,16 @@
  * the plans scenario end to end (coverage lists the naked subscriptions; the CSPM DINE policy at contoso-root plus a
  * remediation empties it); regulatory compliance for MCSB, CIS, NIST and PCI; the evidence export; coded errors.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import jmespath from 'jmespath';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/index.js';
 import { chromiumPath } from '../../src/cli/commands/compliance.js';
+import { golden } from './golden.js';
 import { runCli } from './helpers.js';
+import { cliWorkspace, importSample } from './workspace.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const GOLDEN = join(ROOT, 'test', 'golden', 'cli');
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
 const NOW = '2026-09-01T00:00:00Z';
 const ROOT_MG = '/providers/Microsoft.Management/managementGroups/contoso-root';
 const CSPM_DINE = '/providers/Microsoft.Authorization/policyDefinitions/689f7782-ef2c-4270-a6d0-7664869076bd';
@@ -33,41 +31,17 @@ interface Manifest {
   subscriptions: Array<{ subscriptionId: string; naked: boolean; managementGroup: string }>;
 }
 
-let dir: string;
-let store: string;
+const workspace = cliWorkspace('palisade-security-cmds-', { PALISADE_NOW: NOW });
+const { dir, store, cli, json } = workspace;
 let manifest: Manifest;
 let busy: string;
 let naked: string;
 
-function golden(name: string, actual: string): void {
-  const path = join(GOLDEN, name);
-  if (UPDATE || !existsSync(path)) {
-    if (!UPDATE) throw new Error(`golden file ${name} is missing; run with UPDATE_GOLDEN=1 and review it`);
-    writeFileSync(path, actual);
-  }
-  expect(actual).toBe(readFileSync(path, 'utf8'));
-}
-
-async function cli(...args: string[]) {
-  return runCli([...args, '--store', store], { PALISADE_NOW: NOW });
-}
-
-async function json<T = any>(...args: string[]): Promise<T> {
-  const r = await cli(...args);
-  if (r.code !== 0) throw new Error(`palisade ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
-
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'palisade-security-cmds-'));
-  store = join(dir, 'p.db');
-  const sample = join(dir, 'sample');
-  expect((await runCli(['sample', '--out', sample, '--subscriptions', '40', '--resources', '3000', '-o', 'none'])).code).toBe(0);
-  manifest = JSON.parse(readFileSync(join(sample, 'manifest.json'), 'utf8')) as Manifest;
+  manifest = await importSample<Manifest>(workspace, 40, 3000);
   expect(manifest.scenario.nakedSubscriptionIds).toHaveLength(12);
   busy = manifest.scenario.busiestSubscriptionIds[0];
   naked = manifest.scenario.nakedSubscriptionIds[0];
-  expect((await cli('estate', 'import', '--from', sample, '-o', 'none')).code).toBe(0);
 }, 120_000);
 
 describe('section 3: secure score through the article queries', () => {
