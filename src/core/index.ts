@@ -9,3 +9,4 @@ export type { Clock } from './clock.js';
 export { safeJsonParse, stripDangerousKeys } from './json.js';
 export type { ArgRow, ArgTable } from './arm.js';
 export { ARG_TABLES } from './arm.js';
+export { JSON_CHAR, JsonLexer } from './json-lexer.js';

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { PalisadeError } from '../core/index.js';
+import { JSON_CHAR, JsonLexer, PalisadeError } from '../core/index.js';
 import { ChunkDecoder } from './text-decoder.js';
 
 export interface ScannedElement {
@@ -12,19 +12,7 @@ export interface ScannedElement {
   arrayPath: string;
 }
 
-const OPEN_BRACE = 123;
-const CLOSE_BRACE = 125;
-const OPEN_BRACKET = 91;
-const CLOSE_BRACKET = 93;
-const QUOTE = 34;
-const BACKSLASH = 92;
-const COMMA = 44;
-const COLON = 58;
-const NEWLINE = 10;
-
-function isSpace(c: number): boolean {
-  return c === 32 || c === 9 || c === 10 || c === 13 || c === 0xfeff;
-}
+const { OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET, QUOTE, COMMA, COLON } = JSON_CHAR;
 
 /**
  * Streams the elements of a JSON array document (`[...]`) or of the `data` array of an `az graph query` page
@@ -35,20 +23,13 @@ export async function* scanJsonElements(file: string, onBytes?: (bytes: number) 
   const stream = createReadStream(file, { highWaterMark: 1 << 20 });
   const decoder = new ChunkDecoder();
 
-  let line = 1;
+  const lex = new JsonLexer();
   let depth = 0;
-  let inString = false;
-  let escaped = false;
   /** depth at which elements of the row array live (1 for `[...]`, 2 for `{data:[...]}`); 0 = not inside it yet */
   let elementDepth = 0;
   let arrayPath = '$';
   let topIsObject = false;
   let sawTop = false;
-  /** in the top-level object: the last key read at depth 1, and whether the next string is a key */
-  let expectKey = false;
-  let keyStart = -1;
-  let keyPending = '';
-  let lastKey = '';
   let dataSeen = false;
 
   let elementPending = '';
@@ -62,21 +43,7 @@ export async function* scanJsonElements(file: string, onBytes?: (bytes: number) 
     const length = chunk.length;
     for (let i = 0; i < length; i++) {
       const c = chunk.charCodeAt(i);
-      if (c === NEWLINE) line++;
-      if (inString) {
-        if (escaped) escaped = false;
-        else if (c === BACKSLASH) escaped = true;
-        else if (c === QUOTE) {
-          inString = false;
-          if (keyStart !== -1) {
-            lastKey = JSON.parse(keyPending + chunk.slice(keyStart, i + 1)) as string;
-            keyStart = -1;
-            keyPending = '';
-          }
-        }
-        continue;
-      }
-      if (isSpace(c)) continue;
+      if (lex.skip(chunk, i, c)) continue;
 
       if (!sawTop) {
         sawTop = true;
@@ -88,29 +55,25 @@ export async function* scanJsonElements(file: string, onBytes?: (bytes: number) 
         if (c === OPEN_BRACE) {
           depth = 1;
           topIsObject = true;
-          expectKey = true;
+          lex.expectKey = true;
           continue;
         }
-        throw syntaxError(file, line, `expected a JSON array or an 'az graph query' object, found '${String.fromCharCode(c)}'`);
+        throw syntaxError(file, lex.line, `expected a JSON array or an 'az graph query' object, found '${String.fromCharCode(c)}'`);
       }
 
       // Start of an element of the row array?
       if (elementDepth !== 0 && depth === elementDepth && elementStart === -1 && elementPending === '' && c !== COMMA && c !== CLOSE_BRACKET) {
         elementStart = i;
-        elementLine = line;
+        elementLine = lex.line;
       }
 
       switch (c) {
         case QUOTE:
-          inString = true;
-          if (topIsObject && depth === 1 && expectKey) {
-            keyStart = i;
-            expectKey = false;
-          }
+          lex.openString(i, topIsObject && depth === 1);
           break;
         case OPEN_BRACE:
         case OPEN_BRACKET:
-          if (topIsObject && depth === 1 && c === OPEN_BRACKET && lastKey === 'data' && !dataSeen) {
+          if (topIsObject && depth === 1 && c === OPEN_BRACKET && lex.lastKey === 'data' && !dataSeen) {
             dataSeen = true;
             elementDepth = 2;
             arrayPath = '$.data';
@@ -127,13 +90,13 @@ export async function* scanJsonElements(file: string, onBytes?: (bytes: number) 
             elementDepth = 0;
           }
           depth--;
-          if (depth < 0) throw syntaxError(file, line, `unbalanced '${String.fromCharCode(c)}'`);
+          if (depth < 0) throw syntaxError(file, lex.line, `unbalanced '${String.fromCharCode(c)}'`);
           if (elementDepth !== 0 && depth === elementDepth && (elementStart !== -1 || elementPending !== '')) {
             yield emit(chunk.slice(elementStart === -1 ? 0 : elementStart, i + 1));
           }
           break;
         case COMMA:
-          if (topIsObject && depth === 1) expectKey = true;
+          if (topIsObject && depth === 1) lex.expectKey = true;
           if (elementDepth !== 0 && depth === elementDepth && (elementStart !== -1 || elementPending !== '')) {
             yield emit(chunk.slice(elementStart === -1 ? 0 : elementStart, i));
           }
@@ -151,15 +114,12 @@ export async function* scanJsonElements(file: string, onBytes?: (bytes: number) 
     } else if (elementPending !== '') {
       elementPending += chunk;
     }
-    if (keyStart !== -1) {
-      keyPending += chunk.slice(keyStart);
-      keyStart = 0;
-    }
+    lex.endChunk(chunk);
   }
 
   if (!sawTop) return;
-  if (inString || depth !== 0 || elementPending !== '') {
-    throw syntaxError(file, elementPending !== '' ? elementLine : line, 'unexpected end of file (truncated JSON)');
+  if (lex.inString || depth !== 0 || elementPending !== '') {
+    throw syntaxError(file, elementPending !== '' ? elementLine : lex.line, 'unexpected end of file (truncated JSON)');
   }
   if (topIsObject && !dataSeen) {
     throw new PalisadeError('EstateFormatUnrecognized', `${file}: a JSON object must be an 'az graph query' page with a "data" array`, {

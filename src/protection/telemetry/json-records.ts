@@ -9,6 +9,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
+import { JSON_CHAR, JsonLexer } from '../../core/index.js';
 
 export type JsonRecordItem =
   | { kind: 'record'; text: string; line: number; path: string }
@@ -17,36 +18,26 @@ export type JsonRecordItem =
 
 export const ENVELOPE_KEYS: ReadonlySet<string> = new Set(['records', 'value', 'items']);
 
-const OPEN_BRACE = 123;
-const CLOSE_BRACE = 125;
-const OPEN_BRACKET = 91;
-const CLOSE_BRACKET = 93;
-const QUOTE = 34;
-const BACKSLASH = 92;
-const COMMA = 44;
-const COLON = 58;
-const NEWLINE = 10;
+const { OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET, QUOTE, COMMA, COLON } = JSON_CHAR;
 
-function isSpace(c: number): boolean {
-  return c === 32 || c === 9 || c === 10 || c === 13 || c === 0xfeff;
+/** A key that is not valid JSON (a bad escape) names no envelope. */
+function parseKeyLeniently(json: string): string {
+  try {
+    return JSON.parse(json) as string;
+  } catch {
+    return '';
+  }
 }
 
 export async function* scanJsonRecords(file: string, maxLength: number, highWaterMark = 1 << 20): AsyncGenerator<JsonRecordItem> {
   const stream = createReadStream(file, { highWaterMark });
   const decoder = new StringDecoder('utf8');
 
-  let line = 1;
+  const lex = new JsonLexer(parseKeyLeniently);
   let depth = 0;
-  let inString = false;
-  let escaped = false;
 
   // The top-level value being read.
   let topIsObject = false;
-  /** Inside the top-level object: the next string at depth 1 is a key. */
-  let expectKey = false;
-  let keyStart = -1;
-  let keyPending = '';
-  let lastKey = '';
 
   /** Depth at which the elements of the current record array live; 0 = not in one. */
   let elementDepth = 0;
@@ -71,7 +62,7 @@ export async function* scanJsonRecords(file: string, maxLength: number, highWate
     captureStart = i;
     capturePending = '';
     captureLength = 0;
-    captureLine = line;
+    captureLine = lex.line;
     capturePath = path;
     captureTooLarge = false;
     captureDepth = outside;
@@ -92,25 +83,7 @@ export async function* scanJsonRecords(file: string, maxLength: number, highWate
       const length = chunk.length;
       for (let i = 0; i < length; i++) {
         const c = chunk.charCodeAt(i);
-        if (c === NEWLINE) line++;
-        if (inString) {
-          if (escaped) escaped = false;
-          else if (c === BACKSLASH) escaped = true;
-          else if (c === QUOTE) {
-            inString = false;
-            if (keyStart !== -1) {
-              try {
-                lastKey = JSON.parse(keyPending + chunk.slice(keyStart, i + 1)) as string;
-              } catch {
-                lastKey = '';
-              }
-              keyStart = -1;
-              keyPending = '';
-            }
-          }
-          continue;
-        }
-        if (isSpace(c)) continue;
+        if (lex.skip(chunk, i, c)) continue;
 
         if (depth === 0) {
           if (c === OPEN_BRACKET) {
@@ -123,14 +96,14 @@ export async function* scanJsonRecords(file: string, maxLength: number, highWate
           }
           if (c === OPEN_BRACE) {
             topIsObject = true;
-            expectKey = true;
-            lastKey = '';
+            lex.expectKey = true;
+            lex.lastKey = '';
             wholeObject = true;
             begin(i, '$', 0);
             depth = 1;
             continue;
           }
-          yield { kind: 'syntax', message: `expected a JSON object or array, found '${String.fromCharCode(c)}'`, line };
+          yield { kind: 'syntax', message: `expected a JSON object or array, found '${String.fromCharCode(c)}'`, line: lex.line };
           return;
         }
 
@@ -141,15 +114,11 @@ export async function* scanJsonRecords(file: string, maxLength: number, highWate
 
         switch (c) {
           case QUOTE:
-            inString = true;
-            if (topIsObject && depth === 1 && expectKey) {
-              keyStart = i;
-              expectKey = false;
-            }
+            lex.openString(i, topIsObject && depth === 1);
             break;
           case OPEN_BRACE:
           case OPEN_BRACKET:
-            if (topIsObject && depth === 1 && c === OPEN_BRACKET && elementDepth === 0 && ENVELOPE_KEYS.has(lastKey)) {
+            if (topIsObject && depth === 1 && c === OPEN_BRACKET && elementDepth === 0 && ENVELOPE_KEYS.has(lex.lastKey)) {
               // The top-level object is an envelope: its records are the elements of this array.
               if (wholeObject) {
                 wholeObject = false;
@@ -158,7 +127,7 @@ export async function* scanJsonRecords(file: string, maxLength: number, highWate
                 captureStart = -1;
               }
               elementDepth = 2;
-              arrayPath = `$.${lastKey}`;
+              arrayPath = `$.${lex.lastKey}`;
               elementIndex = 0;
             }
             depth++;
@@ -172,14 +141,14 @@ export async function* scanJsonRecords(file: string, maxLength: number, highWate
             }
             depth--;
             if (depth < 0) {
-              yield { kind: 'syntax', message: `unbalanced '${String.fromCharCode(c)}'`, line };
+              yield { kind: 'syntax', message: `unbalanced '${String.fromCharCode(c)}'`, line: lex.line };
               return;
             }
             if (capturing && depth === captureDepth) yield finish(chunk, i + 1);
             break;
           }
           case COMMA:
-            if (topIsObject && depth === 1) expectKey = true;
+            if (topIsObject && depth === 1) lex.expectKey = true;
             if (capturing && depth === captureDepth && elementDepth === depth) yield finish(chunk, i);
             break;
           case COLON:
@@ -200,14 +169,11 @@ export async function* scanJsonRecords(file: string, maxLength: number, highWate
         } else captureLength += length - Math.max(captureStart, 0);
         captureStart = 0;
       }
-      if (keyStart !== -1) {
-        keyPending += chunk.slice(keyStart);
-        keyStart = 0;
-      }
+      lex.endChunk(chunk);
     }
     decoder.end();
-    if (inString || depth !== 0) {
-      yield { kind: 'syntax', message: 'unexpected end of file (truncated JSON)', line: capturing ? captureLine : line };
+    if (lex.inString || depth !== 0) {
+      yield { kind: 'syntax', message: 'unexpected end of file (truncated JSON)', line: capturing ? captureLine : lex.line };
     }
   } finally {
     stream.destroy();
