@@ -85,7 +85,7 @@ export async function* scanJsonElements(file: string, onBytes?: (bytes: number) 
           if (elementDepth !== 0 && depth === elementDepth && c === CLOSE_BRACKET) {
             // the row array ends; flush a trailing scalar element
             if (elementStart !== -1 || elementPending !== '') {
-              yield emit(chunk.slice(elementStart === -1 ? i : elementStart, i));
+              yield emit(chunk.slice(elementStart === -1 ? 0 : elementStart, i));
             }
             elementDepth = 0;
           }

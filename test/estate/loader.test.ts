@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PalisadeError, ResourceId, isWithin } from '../../src/core/index.js';
-import { loadEstate, detectFormat, type EstateRecord } from '../../src/estate/index.js';
+import { loadEstate, detectFormat, scanJsonElements, type EstateRecord } from '../../src/estate/index.js';
 
 const TENANT = 'tttttttt-0000-0000-0000-000000000000';
 const SUB = '11111111-0000-0000-0000-000000000001';
@@ -131,6 +131,15 @@ describe('estate loaders: every input format', () => {
     const records = await collect([file('big.json', JSON.stringify(many, null, 1))]);
     expect(records).toHaveLength(many.length);
     expect(records[4004].row.name).toBe('stapp3999');
+  });
+
+  it('keeps all of a last scalar element that spans a read chunk (it is then reported whole)', async () => {
+    // Rows must be objects, but the scanner hands every element on whole so the error quotes what the file holds.
+    const long = 'y'.repeat((1 << 20) + 4096);
+    const elements: string[] = [];
+    for await (const e of scanJsonElements(file('scalar-tail.json', JSON.stringify([rows.rg, long])))) elements.push(e.text);
+    expect(elements).toHaveLength(2);
+    expect(JSON.parse(elements[1])).toBe(long);
   });
 });
 
