@@ -99,8 +99,10 @@ describe.skipIf(!executablePath)('drift and review pages in Chromium', { timeout
     expect(await num('drift-total')).toBe(day.drifts.length);
 
     await page.getByRole('button', { name: '30d', exact: true }).click();
-    expect(await page.getByRole('button', { name: '30d', exact: true }).getAttribute('aria-pressed')).toBe('true');
     await page.locator('[data-testid="drift-window"][data-since="30d"]').waitFor({ timeout: 150_000 });
+    // The button shows the window the page now holds (it re-renders once the route has changed, not on the click).
+    await page.getByRole('button', { name: '30d', exact: true, pressed: true }).waitFor({ timeout: 10_000 });
+    expect(await page.getByRole('button', { name: '30d', exact: true }).getAttribute('aria-pressed')).toBe('true');
     expect(page.url()).toContain('since=30d');
     const w = await api.get('/palisade/v1/drift?since=30d');
     expect(w.from && w.to, 'two snapshots 30 days apart').toBeTruthy();
