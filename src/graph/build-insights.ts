@@ -9,19 +9,43 @@ const SENSITIVE_VALUES = new Set(['confidential', 'highly-confidential', 'highly
 const CRITICAL_TAGS = ['criticality', 'businesscriticality', 'business-criticality', 'assetcriticality', 'critical'];
 const CRITICAL_VALUES = new Set(['critical', 'high', 'mission-critical', 'business-critical', 'tier0', 'tier-0', 'true']);
 
-function tagValue(tags: Record<string, string> | undefined, names: ReadonlyArray<string>): string | undefined {
-  if (!tags) return undefined;
-  for (const k in tags) {
-    if (!Object.hasOwn(tags, k)) continue;
-    const v = tags[k];
-    if (typeof v === 'string' && names.includes(k.toLowerCase())) return v;
-  }
-  return undefined;
+const enum TagKind {
+  Other,
+  Sensitivity,
+  Criticality,
 }
 
-function hasOwnKeys(tags: Record<string, string>): boolean {
-  for (const k in tags) if (Object.hasOwn(tags, k)) return true;
-  return false;
+/** Tag names seen so far → what they mean here (names repeat across resources: each is lowered once). */
+const tagKinds = new Map<string, TagKind>();
+
+function tagKind(name: string): TagKind {
+  let kind = tagKinds.get(name);
+  if (kind === undefined) {
+    const lower = name.toLowerCase();
+    kind = SENSITIVE_TAGS.includes(lower) ? TagKind.Sensitivity : CRITICAL_TAGS.includes(lower) ? TagKind.Criticality : TagKind.Other;
+    if (tagKinds.size < 10_000) tagKinds.set(name, kind);
+  }
+  return kind;
+}
+
+/** What `readTags` found (one object reused: it runs once per resource). */
+const found: { any: boolean; classification?: string; criticality?: string } = { any: false };
+
+/** The first string-valued classification tag and criticality tag, and whether there is any tag at all. */
+function readTags(tags: Record<string, string>): typeof found {
+  found.any = false;
+  found.classification = undefined;
+  found.criticality = undefined;
+  for (const k in tags) {
+    if (!Object.hasOwn(tags, k)) continue;
+    found.any = true;
+    const v = tags[k];
+    if (typeof v !== 'string') continue;
+    const kind = tagKind(k);
+    if (kind === TagKind.Sensitivity) found.classification ??= v;
+    else if (kind === TagKind.Criticality) found.criticality ??= v;
+  }
+  return found;
 }
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {
@@ -56,14 +80,15 @@ export function allowsBasicAuthentication(node: GraphNode): boolean {
 
 export function addConfigurationInsights(graph: SecurityGraph, node: GraphNode): void {
   const tags = node.tags;
-  // The node's own tags (never changed after the build).
-  if (tags && hasOwnKeys(tags)) graph.addInsight(node, 'hasTags', tags);
-  const classification = tagValue(tags, SENSITIVE_TAGS);
-  if (classification !== undefined && SENSITIVE_VALUES.has(classification.toLowerCase())) {
-    graph.addInsight(node, 'containsSensitiveData', { classification, source: 'tag' });
+  if (tags) {
+    const { any, classification, criticality } = readTags(tags);
+    // The node's own tags (never changed after the build).
+    if (any) graph.addInsight(node, 'hasTags', tags);
+    if (classification !== undefined && SENSITIVE_VALUES.has(classification.toLowerCase())) {
+      graph.addInsight(node, 'containsSensitiveData', { classification, source: 'tag' });
+    }
+    if (criticality !== undefined && CRITICAL_VALUES.has(criticality.toLowerCase())) graph.addInsight(node, 'isCritical', { criticality, source: 'tag' });
   }
-  const criticality = tagValue(tags, CRITICAL_TAGS);
-  if (criticality !== undefined && CRITICAL_VALUES.has(criticality.toLowerCase())) graph.addInsight(node, 'isCritical', { criticality, source: 'tag' });
   const p = node.properties;
   if (node.type === 'AzureStorageAccount' && p.allowBlobPublicAccess === true) graph.addInsight(node, 'allowsPublicAccess', { allowBlobPublicAccess: true });
   if (node.type === 'AzureContainerRegistry' && p.anonymousPullEnabled === true) graph.addInsight(node, 'allowsPublicAccess', { anonymousPullEnabled: true });

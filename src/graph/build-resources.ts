@@ -4,7 +4,7 @@
  */
 import { canonicalKey, type ArgRow } from '../core/index.js';
 import { entityTypeOf } from './entity-types.js';
-import type { GraphNode, SecurityGraph } from './model.js';
+import type { GraphNode, NodeInput, SecurityGraph } from './model.js';
 
 /**
  * The estate rows of the graph's resource nodes, by node number; a key is found through the graph's own key index,
@@ -50,21 +50,23 @@ function asRecord(v: unknown): Record<string, unknown> | undefined {
 
 const EMPTY_PROPS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
+/** The input of `addNode` for each resource row: one object refilled per row (`addNode` copies what it keeps). */
+const input: NodeInput = { key: '', id: '', type: 'AzureResource', name: '' };
+
 export function resourceNode(graph: SecurityGraph, row: ArgRow, key = canonicalKey(row.id), typeKey = row.type.toLowerCase()): GraphNode {
   const props = asRecord(row.properties) ?? EMPTY_PROPS;
   let name = row.name;
   if (typeKey === SUB_TYPE || typeKey === MG_TYPE) name = typeof props.displayName === 'string' ? props.displayName : row.name;
-  return graph.addNode({
-    key,
-    id: row.id,
-    type: entityTypeOf(row.type, row.kind, typeKey),
-    name,
-    resourceType: row.type,
-    subscriptionId: row.subscriptionId,
-    resourceGroup: row.resourceGroup,
-    properties: props,
-    tags: asRecord(row.tags) as Record<string, string> | undefined,
-  });
+  input.key = key;
+  input.id = row.id;
+  input.type = entityTypeOf(row.type, row.kind, typeKey);
+  input.name = name;
+  input.resourceType = row.type;
+  input.subscriptionId = row.subscriptionId;
+  input.resourceGroup = row.resourceGroup;
+  input.properties = props;
+  input.tags = asRecord(row.tags) as Record<string, string> | undefined;
+  return graph.addNode(input);
 }
 
 /** The canonical id of the node that contains `key` (undefined at the top). */

@@ -62,7 +62,10 @@ export function buildGraph(input: GraphInput): GraphBuild {
   };
 
   const resources = new ResourceNodes(graph, rows);
-  for (const row of input.rows) {
+  // An index loop over an array: a million rows through the iterator protocol allocate a result object each.
+  const all = Array.isArray(input.rows) ? (input.rows as ArgRow[]) : [...input.rows];
+  for (let i = 0; i < all.length; i++) {
+    const row = all[i];
     const type = row.type.toLowerCase();
     if (type === ROLE_DEFINITION) roleDefinitions.push(row);
     else if (type === ROLE_ASSIGNMENT) roleAssignments.push(row);

@@ -245,7 +245,8 @@ export class SecurityGraph {
 
   edgeCounts(): Record<string, number> {
     const counts: Record<string, number> = {};
-    for (const e of this.edges) counts[e.kind] = (counts[e.kind] ?? 0) + 1;
+    const edges = this.edges;
+    for (let i = 0; i < edges.length; i++) counts[edges[i].kind] = (counts[edges[i].kind] ?? 0) + 1;
     return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1)));
   }
 }

@@ -167,7 +167,11 @@ export function containsParents(graph: SecurityGraph): Int32Array {
   const s = structure(graph);
   if (s.parent === undefined) {
     const parent = new Int32Array(graph.nodes.length).fill(-1);
-    for (const e of graph.edges) if (e.kind === 'contains' && parent[e.to] === -1) parent[e.to] = e.from;
+    const edges = graph.edges;
+    for (let i = 0; i < edges.length; i++) {
+      const e = edges[i];
+      if (e.kind === 'contains' && parent[e.to] === -1) parent[e.to] = e.from;
+    }
     s.parent = parent;
   }
   return s.parent;
