@@ -121,7 +121,10 @@ function compileSpec(spec: NodeSpec): CompiledSpec {
 function candidates(graph: SecurityGraph, spec: CompiledSpec): GraphNode[] {
   if (!spec.first) return [...spec.types].flatMap((t) => graph.nodesOfType(t as GraphNode['type']));
   const set = new Set<number>();
-  for (const alt of spec.first) for (const n of graph.nodesWithInsight(alt.name)) if (spec.types.has(graph.nodes[n].type)) set.add(n);
+  for (const alt of spec.first) {
+    const list = graph.nodesWithInsight(alt.name);
+    for (let i = 0; i < list.length; i++) if (spec.types.has(graph.nodes[list[i]].type)) set.add(list[i]);
+  }
   return [...set].sort((a, b) => a - b).map((n) => graph.nodes[n]);
 }
 

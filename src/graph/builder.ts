@@ -98,7 +98,10 @@ export function buildGraph(input: GraphInput): GraphBuild {
   network.exposePaaS(firewall);
   stage('network');
 
-  for (const node of graph.nodes) if (node.resourceType !== undefined) addConfigurationInsights(graph, node);
+  for (let n = 0; n < graph.nodes.length; n++) {
+    const node = graph.nodes[n];
+    if (node.resourceType !== undefined) addConfigurationInsights(graph, node);
+  }
   propagateSensitivity(graph);
   stage('insights');
 

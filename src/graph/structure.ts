@@ -67,7 +67,9 @@ export function columns(graph: SecurityGraph): Columns {
     const typeNames: string[] = [];
     const codes = new Map<string, number>();
     const typeCode = new Uint8Array(graph.nodes.length);
-    for (const node of graph.nodes) {
+    const nodes = graph.nodes;
+    for (let n = 0; n < nodes.length; n++) {
+      const node = nodes[n];
       let code = codes.get(node.type);
       if (code === undefined) {
         codes.set(node.type, (code = typeNames.length));
@@ -78,7 +80,9 @@ export function columns(graph: SecurityGraph): Columns {
     const edgeKind = new Uint8Array(graph.edges.length);
     const edgeFrom = new Int32Array(graph.edges.length);
     const edgeTo = new Int32Array(graph.edges.length);
-    for (const e of graph.edges) {
+    const edges = graph.edges;
+    for (let i = 0; i < edges.length; i++) {
+      const e = edges[i];
       edgeKind[e.index] = KIND_INDEX[e.kind];
       edgeFrom[e.index] = e.from;
       edgeTo[e.index] = e.to;
