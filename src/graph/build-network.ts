@@ -31,6 +31,8 @@ export const MANAGEMENT_PORTS: ReadonlyArray<number> = [22, 3389, 5985, 5986];
 const ALL_PORTS: PortRange[] = [{ from: 0, to: 65535 }];
 /** The properties of every NIC → VM edge (shared: edge properties are never changed after the build). */
 const ATTACHMENT = Object.freeze({ attachment: true });
+/** The lateral cache's key for a level without an NSG. */
+const NO_NSG = {};
 
 export interface NetworkStats {
   nics: number;
@@ -51,8 +53,11 @@ export class NetworkBuilder {
   readonly stats: NetworkStats = { nics: 0, exposedNics: 0, nsgProblems: 0 };
   private readonly compiled = new Map<string, CompiledNsg | null>();
   private readonly internet: GraphNode;
-  /** The properties of the VNet's route to a VM (the management ports it reaches), per subnet NSG and NIC NSG. */
-  private readonly lateral = new Map<string, Map<string, { ports: number[]; source: 'VirtualNetwork' } | null>>();
+  /**
+   * The properties of the VNet's route to a VM (the management ports it reaches), per subnet NSG and NIC NSG rule
+   * content: NSGs cut from one template share their compiled core, so each pair of templates is decided once.
+   */
+  private readonly lateral = new Map<object, Map<object, { ports: number[]; source: 'VirtualNetwork' } | null>>();
   /** NIC ipConfiguration key → deliveries of internet traffic to it. */
   private readonly deliveries = new Map<string, Delivery[]>();
 
@@ -178,12 +183,14 @@ export class NetworkBuilder {
           const vnet = g.node(subnetKey.slice(0, subnetKey.indexOf('/subnets/')));
           if (vnet) {
             g.addEdge(vm, vnet, 'lateralMovementTo');
-            let bySubnetNsg = this.lateral.get(subnetNsgKey ?? '');
-            if (bySubnetNsg === undefined) this.lateral.set(subnetNsgKey ?? '', (bySubnetNsg = new Map()));
-            let route = bySubnetNsg.get(nicNsgKey ?? '');
+            const subnetCore = subnetRules?.core ?? NO_NSG;
+            let bySubnetNsg = this.lateral.get(subnetCore);
+            if (bySubnetNsg === undefined) this.lateral.set(subnetCore, (bySubnetNsg = new Map()));
+            const nicCore = nicRules?.core ?? NO_NSG;
+            let route = bySubnetNsg.get(nicCore);
             if (route === undefined) {
               const open = MANAGEMENT_PORTS.filter((port) => vnetReachable(subnetRules, nicRules, port, 'Tcp'));
-              bySubnetNsg.set(nicNsgKey ?? '', (route = open.length > 0 ? Object.freeze({ ports: open, source: 'VirtualNetwork' as const }) : null));
+              bySubnetNsg.set(nicCore, (route = open.length > 0 ? Object.freeze({ ports: open, source: 'VirtualNetwork' as const }) : null));
             }
             if (route !== null) g.addEdge(vnet, vm, 'routesTrafficTo', route);
           }
