@@ -82,21 +82,23 @@ export function containerOf(key: string, typeKey: string, row: ArgRow): string |
     const first = Array.isArray(chain) ? asRecord(chain[0]) : undefined;
     return typeof first?.name === 'string' ? `/providers/microsoft.management/managementgroups/${first.name.toLowerCase()}` : undefined;
   }
-  if (RG_TYPES.has(typeKey)) {
-    const i = key.indexOf('/resourcegroups/');
-    return i > 0 ? key.slice(0, i) : undefined;
-  }
+  const n = containerLength(key, typeKey);
+  return n > 0 ? key.slice(0, n) : undefined;
+}
+
+/**
+ * For a resource group or resource (not a management group or subscription): the length of the key's prefix that is
+ * its container's key, or 0 at the top.
+ */
+function containerLength(key: string, typeKey: string): number {
+  if (RG_TYPES.has(typeKey)) return Math.max(0, key.indexOf('/resourcegroups/'));
   const p = key.lastIndexOf('/providers/');
-  if (p < 0) return undefined;
+  if (p < 0) return 0;
   // namespace/type/name → the resource's container; namespace/type/name/child/name... → the parent resource.
   let slashes = 0;
   for (let i = p + 11; i < key.length; i++) if (key.charCodeAt(i) === 47) slashes++;
-  if (slashes > 2) {
-    const last = key.lastIndexOf('/');
-    return key.slice(0, key.lastIndexOf('/', last - 1));
-  }
-  const head = key.slice(0, p);
-  return head === '' ? undefined : head;
+  if (slashes > 2) return key.lastIndexOf('/', key.lastIndexOf('/') - 1);
+  return p;
 }
 
 /**
@@ -118,10 +120,19 @@ export class ResourceNodes {
     const key = canonicalKey(row.id);
     const node = resourceNode(this.graph, row, key, typeKey);
     this.rows.set(node.index, row);
-    const parent = containerOf(key, typeKey, row);
-    if (parent === undefined) return;
     const runs = this.runKeys.length;
-    if (runs === 0 || this.runKeys[runs - 1] !== parent) {
+    const last = runs === 0 ? undefined : this.runKeys[runs - 1];
+    let parent: string | undefined;
+    if (typeKey === MG_TYPE || typeKey === SUB_TYPE) parent = containerOf(key, typeKey, row);
+    else {
+      const n = containerLength(key, typeKey);
+      if (n <= 0) return;
+      // The sibling of the row before: same container, no new key.
+      if (last !== undefined && last.length === n && key.startsWith(last)) parent = last;
+      else parent = key.slice(0, n);
+    }
+    if (parent === undefined) return;
+    if (parent !== last) {
       this.runKeys.push(parent);
       this.runStarts.push(this.children.length);
     }
