@@ -120,12 +120,22 @@ function compileSpec(spec: NodeSpec): CompiledSpec {
 /** Entry candidates: the nodes of the types carrying the first required insight (any alternative), else every node of the types. */
 function candidates(graph: SecurityGraph, spec: CompiledSpec): GraphNode[] {
   if (!spec.first) return [...spec.types].flatMap((t) => graph.nodesOfType(t as GraphNode['type']));
-  const set = new Set<number>();
+  // Marked per node, then read in node order (the insight lists are in the order insights were added).
+  const marked = new Uint8Array(graph.nodes.length);
+  let count = 0;
   for (const alt of spec.first) {
     const list = graph.nodesWithInsight(alt.name);
-    for (let i = 0; i < list.length; i++) if (spec.types.has(graph.nodes[list[i]].type)) set.add(list[i]);
+    for (let i = 0; i < list.length; i++) {
+      const n = list[i];
+      if (marked[n] === 0 && spec.types.has(graph.nodes[n].type)) {
+        marked[n] = 1;
+        count++;
+      }
+    }
   }
-  return [...set].sort((a, b) => a - b).map((n) => graph.nodes[n]);
+  const out: GraphNode[] = [];
+  for (let n = 0; n < marked.length && out.length < count; n++) if (marked[n] === 1) out.push(graph.nodes[n]);
+  return out;
 }
 
 interface Partial {
