@@ -5,7 +5,7 @@
  * the recommendations that break it and those that only reduce risk, and the elements (edges, entry insights) a
  * fix can remove — the input of choke-point analysis. Ids are stable: a hash of the template and the chain's keys.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { atLeast, containersOf, principalAndGroups, reachableTargets, type Access } from './access.js';
 import { expandEntityType } from './entity-types.js';
 import type { GraphEdge, GraphNode, SecurityGraph } from './model.js';
@@ -206,7 +206,7 @@ export function internetRoute(graph: SecurityGraph, entry: GraphNode): Partial |
 }
 
 function stableId(templateId: string, keys: string[]): string {
-  const h = createHash('sha256').update(`${templateId}\n${keys.join('\n')}`).digest('hex');
+  const h = hash('sha256', `${templateId}\n${keys.join('\n')}`, 'hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
@@ -329,13 +329,19 @@ function instance(graph: SecurityGraph, t: AttackPathTemplate, entry: GraphNode,
     if (!b.recommendation) continue;
     let on = entry;
     if (b.on === 'edge') {
-      const e = tail.edges.map((x) => graph.edges[x]).find((x) => x.kind === b.element);
+      let e: GraphEdge | undefined;
+      for (const x of tail.edges) {
+        if (graph.edges[x].kind === b.element) {
+          e = graph.edges[x];
+          break;
+        }
+      }
       if (!e) continue;
       on = b.element === 'hasPermissionTo' ? target : graph.nodes[e.from];
     } else if (!entryInsights.includes(b.element) && !(b.element === 'hasHighSeverityVulnerabilities' && entryInsights.includes('vulnerableToRemoteCodeExecution'))) continue;
     recommendations.push({ ...b.recommendation, resourceId: on.id });
   }
-  const additional: PathRecommendation[] = (t.reduces ?? []).map((r) => ({ ...r, resourceId: r.name.toLowerCase().includes('key vault') || r.name.toLowerCase().includes('storage') || r.name.toLowerCase().includes('sql') ? target.id : entry.id }));
+  const additional: PathRecommendation[] = (t.reduces ?? []).map((r) => ({ ...r, resourceId: assessedOnTarget(r) ? target.id : entry.id }));
   const keys = nodes.map((n) => graph.nodes[n].key);
   const names = nodes.filter((n) => graph.nodes[n].type !== 'Internet').map((n) => graph.nodes[n].name);
   return {
@@ -355,6 +361,18 @@ function instance(graph: SecurityGraph, t: AttackPathTemplate, entry: GraphNode,
     recommendations: dedupe(recommendations),
     additionalRecommendations: dedupe(additional),
   };
+}
+
+const onTarget = new WeakMap<RecommendationRef, boolean>();
+
+/** A risk-reducing recommendation about the data store or vault at the end of the path (else about the entry). */
+function assessedOnTarget(r: RecommendationRef): boolean {
+  let hit = onTarget.get(r);
+  if (hit === undefined) {
+    const name = r.name.toLowerCase();
+    onTarget.set(r, (hit = name.includes('key vault') || name.includes('storage') || name.includes('sql')));
+  }
+  return hit;
 }
 
 function dedupe(list: PathRecommendation[]): PathRecommendation[] {
