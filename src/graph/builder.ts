@@ -122,7 +122,7 @@ export function buildGraph(input: GraphInput): GraphBuild {
   stage('findings');
 
   const nodesByType: Record<string, number> = {};
-  for (const type of graph.types()) nodesByType[type] = graph.nodesOfType(type).length;
+  for (const type of graph.types()) nodesByType[type] = graph.countOfType(type);
   return {
     graph,
     rows,

@@ -180,6 +180,11 @@ export class SecurityGraph {
     return (this.byType.get(type) ?? []).map((i) => this.nodes[i]);
   }
 
+  /** How many nodes have the type. */
+  countOfType(type: EntityType): number {
+    return this.byType.get(type)?.length ?? 0;
+  }
+
   types(): EntityType[] {
     return [...this.byType.keys()].sort();
   }
