@@ -90,6 +90,15 @@ const EMPTY_CONTEXT: EvaluationContext = Object.freeze({});
 /** The runtime of the last evaluation: a scan evaluates many definitions against one resource in a row. */
 let lastRuntime: Runtime | undefined;
 
+/**
+ * Forgets the last evaluation's runtime. Callers that evaluate a batch against a host (a scan over an estate index)
+ * call it when done: the runtime's context holds the host, which would otherwise stay reachable after the batch.
+ */
+export function releaseLastEvaluation(): void {
+  lastRuntime = undefined;
+  lastRelated = undefined;
+}
+
 function runtimeFor(resource: JsonObject, context: EvaluationContext): Runtime {
   const last = lastRuntime;
   if (last !== undefined && last.resource === resource && !last.busy) {

@@ -29,7 +29,7 @@
 import type { AliasCatalog } from '../catalog/index.js';
 import { canonicalKey, systemClock, type Clock, type ScopeHierarchy } from '../core/index.js';
 import type { CompiledPolicy } from './compile.js';
-import { evaluate, type EvaluationResult } from './evaluate.js';
+import { evaluate, releaseLastEvaluation, type EvaluationResult } from './evaluate.js';
 import type { PolicyError } from './errors.js';
 import type { EvaluationContext, PolicyHost } from './runtime.js';
 import {
@@ -843,6 +843,7 @@ export class PolicyScanner {
       if (progress.onProgress && ++done % every === 0) progress.onProgress(done, total);
     }
     progress.onProgress?.(total, total);
+    releaseLastEvaluation();
     const evaluated = performance.now();
     return this.result(performance.now() - start, evaluated - start, start);
   }
@@ -894,6 +895,7 @@ export class PolicyScanner {
       if (o !== undefined) states.push(...this.materialise(k, o));
     }
     this.decided = decided;
+    releaseLastEvaluation();
     return { evaluated: [...todo].sort(), states: states.sort(compareStates) };
   }
 
