@@ -5,6 +5,7 @@
  * backoff; the stores see its times.
  */
 import { randomBytes } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -195,6 +196,19 @@ describe('delivery to a webhook (LogicApp)', () => {
       await d.stop();
     }
     expect(hook.deliveredKeys().size).toBe(3);
+  });
+
+  it('the background loop keeps one abort listener however many times it has waited', async () => {
+    const d = new ExportDeliverer(store, { pollIntervalMs: 10 });
+    d.start();
+    try {
+      const signal = (d as unknown as { stopping: AbortController }).stopping.signal;
+      // Forty idle polls: each wait used to leave its listener on the loop's signal.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(getEventListeners(signal, 'abort').length).toBeLessThanOrEqual(1);
+    } finally {
+      await d.stop();
+    }
   });
 });
 

@@ -88,13 +88,16 @@ export interface DrainResult extends RoundResult {
   durationMs: number;
 }
 
+/** Waits `ms`, or until `signal` aborts; the abort listener goes when the wait ends (the loop's signal lives long). */
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const wake = () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', wake);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(wake, ms);
+    signal?.addEventListener('abort', wake, { once: true });
   });
 
 export class ExportDeliverer {
