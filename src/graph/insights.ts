@@ -1,19 +1,23 @@
 /**
- * A node's insights by id. Nodes carry a handful at most, so a short list serves lookups; a million `Map`s (one per
- * tagged resource) cost more than the rest of the nodes did.
+ * A node's insights by id. Nodes carry a handful at most, most of them one (a tagged resource's `hasTags`), so the
+ * first is held directly and any others in a short list; a million `Map`s, or arrays, cost more than the rest of the
+ * nodes did.
  */
 import type { Insight } from './model.js';
 
 export class NodeInsights {
-  constructor(private readonly list: Insight[] = []) {}
+  private first: Insight | undefined;
+  private rest: Insight[] | undefined;
 
   get size(): number {
-    return this.list.length;
+    return this.first === undefined ? 0 : 1 + (this.rest === undefined ? 0 : this.rest.length);
   }
 
   get(id: string): Insight | undefined {
-    const list = this.list;
-    for (let i = 0; i < list.length; i++) if (list[i].id === id) return list[i];
+    if (this.first === undefined) return undefined;
+    if (this.first.id === id) return this.first;
+    const rest = this.rest;
+    if (rest !== undefined) for (let i = 0; i < rest.length; i++) if (rest[i].id === id) return rest[i];
     return undefined;
   }
 
@@ -23,27 +27,37 @@ export class NodeInsights {
 
   /** Adds the insight, or replaces the one with its id where it stands; true when the id is new. */
   put(insight: Insight): boolean {
-    const list = this.list;
-    for (let i = 0; i < list.length; i++) {
-      if (list[i].id === insight.id) {
-        list[i] = insight;
+    if (this.first === undefined) {
+      this.first = insight;
+      return true;
+    }
+    if (this.first.id === insight.id) {
+      this.first = insight;
+      return false;
+    }
+    const rest = (this.rest ??= []);
+    for (let i = 0; i < rest.length; i++) {
+      if (rest[i].id === insight.id) {
+        rest[i] = insight;
         return false;
       }
     }
-    list.push(insight);
+    rest.push(insight);
     return true;
   }
 
-  *keys(): IterableIterator<string> {
-    for (const insight of this.list) yield insight.id;
+  *values(): IterableIterator<Insight> {
+    if (this.first === undefined) return;
+    yield this.first;
+    if (this.rest !== undefined) yield* this.rest;
   }
 
-  values(): IterableIterator<Insight> {
-    return this.list.values();
+  *keys(): IterableIterator<string> {
+    for (const insight of this.values()) yield insight.id;
   }
 
   *entries(): IterableIterator<[string, Insight]> {
-    for (const insight of this.list) yield [insight.id, insight];
+    for (const insight of this.values()) yield [insight.id, insight];
   }
 
   [Symbol.iterator](): IterableIterator<[string, Insight]> {
