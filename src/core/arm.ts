@@ -33,3 +33,19 @@ export const ARG_TABLES = [
 ] as const;
 
 export type ArgTable = (typeof ARG_TABLES)[number];
+
+const typeKeys = new Map<string, string>();
+
+/**
+ * An ARM type in lower case. A million rows share a few hundred type names, so each distinct string is lowered once
+ * (the cache is bounded: past 4,096 names it starts again).
+ */
+export function lowerCaseType(type: string): string {
+  let key = typeKeys.get(type);
+  if (key === undefined) {
+    key = type.toLowerCase();
+    if (typeKeys.size >= 4096) typeKeys.clear();
+    typeKeys.set(type, key);
+  }
+  return key;
+}

@@ -8,5 +8,5 @@ export { systemClock, fixedClock } from './clock.js';
 export type { Clock } from './clock.js';
 export { safeJsonParse, stripDangerousKeys } from './json.js';
 export type { ArgRow, ArgTable } from './arm.js';
-export { ARG_TABLES } from './arm.js';
+export { ARG_TABLES, lowerCaseType } from './arm.js';
 export { JSON_CHAR, JsonLexer } from './json-lexer.js';

@@ -2,7 +2,7 @@
  * Builds the security graph from estate rows (all Resource Graph tables), scanner findings and, optionally,
  * directory facts, in named stages: resources → identities → network → insights → findings.
  */
-import { canonicalKey, type ArgRow } from '../core/index.js';
+import { canonicalKey, lowerCaseType, type ArgRow } from '../core/index.js';
 import { ResourceNodes, RowIndex } from './build-resources.js';
 import { IdentityIndex, addManagedIdentities, addMemberships, addRoleAssignments, type DirectoryPrincipal, type IdentityStats } from './build-identity.js';
 import { NetworkBuilder, type NetworkStats } from './build-network.js';
@@ -42,18 +42,6 @@ const ROLE_DEFINITION = 'microsoft.authorization/roledefinitions';
 const ROLE_ASSIGNMENT = 'microsoft.authorization/roleassignments';
 const FIREWALL_RULE = /^microsoft\.(sql\/servers|dbforpostgresql\/(flexible)?servers|dbformysql\/(flexible)?servers)\/firewallrules$/;
 
-/** ARM types seen → lower case (a million rows share a few hundred types: each is lowered once). */
-const loweredTypes = new Map<string, string>();
-
-function lowerType(type: string): string {
-  let lower = loweredTypes.get(type);
-  if (lower === undefined) {
-    lower = type.toLowerCase();
-    if (loweredTypes.size < 10_000) loweredTypes.set(type, lower);
-  }
-  return lower;
-}
-
 function asRecord(v: unknown): Record<string, unknown> | undefined {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
@@ -78,7 +66,7 @@ export function buildGraph(input: GraphInput): GraphBuild {
   const all = Array.isArray(input.rows) ? (input.rows as ArgRow[]) : [...input.rows];
   for (let i = 0; i < all.length; i++) {
     const row = all[i];
-    const type = lowerType(row.type);
+    const type = lowerCaseType(row.type);
     if (type === ROLE_DEFINITION) roleDefinitions.push(row);
     else if (type === ROLE_ASSIGNMENT) roleAssignments.push(row);
     else {

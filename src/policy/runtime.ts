@@ -1,4 +1,5 @@
 /** What one evaluation carries: the resource, the caller's context and the count frames. */
+import { lowerCaseType } from '../core/index.js';
 import type { AliasCatalog } from '../catalog/index.js';
 import type { PathPlan } from './paths.js';
 import { getKey, type JsonObject } from './value.js';
@@ -55,17 +56,8 @@ export interface Frame {
 let epochs = 0;
 
 /** Lower-cased resource types, one string per type (a scan meets a few hundred types across many resources). */
-const typeKeys = new Map<string, string>();
-
 function lowerType(type: unknown): string {
-  if (typeof type !== 'string') return '';
-  let key = typeKeys.get(type);
-  if (key === undefined) {
-    key = type.toLowerCase();
-    if (typeKeys.size >= 4096) typeKeys.clear();
-    typeKeys.set(type, key);
-  }
-  return key;
+  return typeof type === 'string' ? lowerCaseType(type) : '';
 }
 
 /**
