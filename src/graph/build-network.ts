@@ -6,7 +6,7 @@
  * traffic on a management port. PaaS endpoints are exposed by their own network settings.
  */
 import { canonicalKey, type ArgRow } from '../core/index.js';
-import { compileNsg, internetExposure, nsgRules, vnetReachable, type CompiledNsg, type Exposure, type NsgRule, type PortRange } from './nsg.js';
+import { compileNsg, internetExposure, nsgRules, vnetReachablePorts, type CompiledNsg, type Exposure, type NsgRule, type PortRange } from './nsg.js';
 import type { GraphNode, SecurityGraph } from './model.js';
 import type { RowIndex } from './build-resources.js';
 
@@ -31,8 +31,6 @@ export const MANAGEMENT_PORTS: ReadonlyArray<number> = [22, 3389, 5985, 5986];
 const ALL_PORTS: PortRange[] = [{ from: 0, to: 65535 }];
 /** The properties of every NIC → VM edge (shared: edge properties are never changed after the build). */
 const ATTACHMENT = Object.freeze({ attachment: true });
-/** The lateral cache's key for a level without an NSG. */
-const NO_NSG = {};
 
 export interface NetworkStats {
   nics: number;
@@ -53,11 +51,8 @@ export class NetworkBuilder {
   readonly stats: NetworkStats = { nics: 0, exposedNics: 0, nsgProblems: 0 };
   private readonly compiled = new Map<string, CompiledNsg | null>();
   private readonly internet: GraphNode;
-  /**
-   * The properties of the VNet's route to a VM (the management ports it reaches), per subnet NSG and NIC NSG rule
-   * content: NSGs cut from one template share their compiled core, so each pair of templates is decided once.
-   */
-  private readonly lateral = new Map<object, Map<object, { ports: number[]; source: 'VirtualNetwork' } | null>>();
+  /** The properties of the VNet's route to a VM, per list of management ports it reaches (shared lists). */
+  private readonly lateral = new Map<readonly number[], { ports: readonly number[]; source: 'VirtualNetwork' }>();
   /** NIC ipConfiguration key → deliveries of internet traffic to it. */
   private readonly deliveries = new Map<string, Delivery[]>();
 
@@ -183,16 +178,12 @@ export class NetworkBuilder {
           const vnet = g.node(subnetKey.slice(0, subnetKey.indexOf('/subnets/')));
           if (vnet) {
             g.addEdge(vm, vnet, 'lateralMovementTo');
-            const subnetCore = subnetRules?.core ?? NO_NSG;
-            let bySubnetNsg = this.lateral.get(subnetCore);
-            if (bySubnetNsg === undefined) this.lateral.set(subnetCore, (bySubnetNsg = new Map()));
-            const nicCore = nicRules?.core ?? NO_NSG;
-            let route = bySubnetNsg.get(nicCore);
-            if (route === undefined) {
-              const open = MANAGEMENT_PORTS.filter((port) => vnetReachable(subnetRules, nicRules, port, 'Tcp'));
-              bySubnetNsg.set(nicCore, (route = open.length > 0 ? Object.freeze({ ports: open, source: 'VirtualNetwork' as const }) : null));
+            const open = vnetReachablePorts(subnetRules, nicRules, MANAGEMENT_PORTS, 'Tcp');
+            if (open.length > 0) {
+              let route = this.lateral.get(open);
+              if (route === undefined) this.lateral.set(open, (route = Object.freeze({ ports: open, source: 'VirtualNetwork' as const })));
+              g.addEdge(vnet, vm, 'routesTrafficTo', route);
             }
-            if (route !== null) g.addEdge(vnet, vm, 'routesTrafficTo', route);
           }
         }
       }

@@ -1107,6 +1107,7 @@ export function clearNsgCaches(): void {
   cores.clear();
   exposureCache.clear();
   pairCache.clear();
+  reachableCache.clear();
 }
 
 const compiledCache = new WeakMap<readonly NsgRule[], CompiledNsg>();
@@ -1356,6 +1357,23 @@ export function vnetReachable(
   options?: DestinationOptions & { sourcePrefixes?: readonly string[] },
 ): boolean {
   return decidePath(subnetRules, nicRules, { source: 'VirtualNetwork', port, protocol, ...options }).access === 'Allow';
+}
+
+const reachableCache = new Map<string, readonly number[]>();
+
+/**
+ * The ports of `ports` that VirtualNetwork traffic reaches through both levels (a frozen list, shared by every pair of
+ * NSGs with the same rule contents: decided once per pair of contents).
+ */
+export function vnetReachablePorts(subnetRules: NsgInput | undefined, nicRules: NsgInput | undefined, ports: readonly number[], protocol: 'Tcp' | 'Udp'): readonly number[] {
+  const key = `${levelOf(subnetRules, undefined).side.uid}|${levelOf(nicRules, undefined).side.uid}|${protocol}|${ports.join(',')}`;
+  let open = reachableCache.get(key);
+  if (open === undefined) {
+    open = Object.freeze(ports.filter((port) => vnetReachable(subnetRules, nicRules, port, protocol)));
+    if (reachableCache.size >= MAX_SHARED) reachableCache.clear();
+    reachableCache.set(key, open);
+  }
+  return open;
 }
 
 /** An exposure with rules by index (shared between NSGs of equal content). */
