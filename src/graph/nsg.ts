@@ -1360,13 +1360,22 @@ export function vnetReachable(
 }
 
 const reachableCache = new Map<string, readonly number[]>();
+const portListKeys = new WeakMap<readonly number[], string>();
+
+/** The uid of a level's shared evaluation state (0 without an NSG). */
+function sideUid(input: NsgInput | undefined): number {
+  if (input === undefined) return 0;
+  return (input instanceof CompiledNsg ? input : compileNsg(input)).core.side(undefined).uid;
+}
 
 /**
  * The ports of `ports` that VirtualNetwork traffic reaches through both levels (a frozen list, shared by every pair of
  * NSGs with the same rule contents: decided once per pair of contents).
  */
 export function vnetReachablePorts(subnetRules: NsgInput | undefined, nicRules: NsgInput | undefined, ports: readonly number[], protocol: 'Tcp' | 'Udp'): readonly number[] {
-  const key = `${levelOf(subnetRules, undefined).side.uid}|${levelOf(nicRules, undefined).side.uid}|${protocol}|${ports.join(',')}`;
+  let listKey = portListKeys.get(ports);
+  if (listKey === undefined) portListKeys.set(ports, (listKey = ports.join(',')));
+  const key = `${sideUid(subnetRules)}|${sideUid(nicRules)}|${protocol}|${listKey}`;
   let open = reachableCache.get(key);
   if (open === undefined) {
     open = Object.freeze(ports.filter((port) => vnetReachable(subnetRules, nicRules, port, protocol)));
