@@ -29,9 +29,10 @@ export function containersOf(graph: SecurityGraph, node: GraphNode): number[] {
   const out: number[] = [node.index];
   let current = node.index;
   for (let guard = 0; guard < 32; guard++) {
-    const parent = graph.in[current].find((e) => graph.edges[e].kind === 'contains');
-    if (parent === undefined) break;
-    current = graph.edges[parent].from;
+    let parent = graph.firstIn(current);
+    while (parent !== -1 && graph.edgeKind(parent) !== 'contains') parent = graph.nextIn(parent);
+    if (parent === -1) break;
+    current = graph.edgeFrom(parent);
     out.push(current);
   }
   return out;
@@ -43,11 +44,11 @@ export function principalAndGroups(graph: SecurityGraph, principal: GraphNode): 
   const stack = [principal.index];
   while (stack.length > 0) {
     const n = stack.pop()!;
-    for (const e of graph.out[n]) {
-      const edge = graph.edges[e];
-      if (edge.kind === 'memberOf' && !seen.has(edge.to)) {
-        seen.add(edge.to);
-        stack.push(edge.to);
+    for (let e = graph.firstOut(n); e !== -1; e = graph.nextOut(e)) {
+      const to = graph.edgeTo(e);
+      if (graph.edgeKind(e) === 'memberOf' && !seen.has(to)) {
+        seen.add(to);
+        stack.push(to);
       }
     }
   }
@@ -159,17 +160,16 @@ export function accessTo(graph: SecurityGraph, principal: GraphNode, target: Gra
   const caps = new Set<string>();
   const via: GraphEdge[] = [];
   for (const p of members) {
-    for (const e of graph.out[p]) {
-      const edge = graph.edges[e];
-      if (edge.kind !== 'hasPermissionTo' || !scopes.includes(edge.to)) continue;
-      const grants = (edge.properties?.grants ?? []) as Grant[];
+    for (let e = graph.firstOut(p); e !== -1; e = graph.nextOut(e)) {
+      if (graph.edgeKind(e) !== 'hasPermissionTo' || !scopes.includes(graph.edgeTo(e))) continue;
+      const grants = (graph.edgeProperties(e)?.grants ?? []) as Grant[];
       let used = false;
       for (const g of grants) {
         if (g.conditional) continue;
         for (const c of g.capabilities) caps.add(c);
         used = true;
       }
-      if (used) via.push(edge);
+      if (used) via.push(graph.edge(e));
     }
   }
   const objectId = typeof principal.properties.objectId === 'string' ? principal.properties.objectId : typeof principal.properties.principalId === 'string' ? principal.properties.principalId : undefined;
@@ -200,13 +200,13 @@ export function reachableTargets(
   // Grants by scope node.
   const grants = new Map<number, { caps: string[]; edges: GraphEdge[] }>();
   for (const p of members) {
-    for (const e of graph.out[p]) {
-      const edge = graph.edges[e];
-      if (edge.kind !== 'hasPermissionTo') continue;
-      let g = grants.get(edge.to);
-      if (!g) grants.set(edge.to, (g = { caps: [], edges: [] }));
-      for (const grant of (edge.properties?.grants ?? []) as Grant[]) if (!grant.conditional) g.caps.push(...grant.capabilities);
-      g.edges.push(edge);
+    for (let e = graph.firstOut(p); e !== -1; e = graph.nextOut(e)) {
+      if (graph.edgeKind(e) !== 'hasPermissionTo') continue;
+      const scope = graph.edgeTo(e);
+      let g = grants.get(scope);
+      if (!g) grants.set(scope, (g = { caps: [], edges: [] }));
+      for (const grant of (graph.edgeProperties(e)?.grants ?? []) as Grant[]) if (!grant.conditional) g.caps.push(...grant.capabilities);
+      g.edges.push(graph.edge(e));
     }
   }
   if (grants.size === 0) return [];

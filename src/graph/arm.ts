@@ -62,7 +62,7 @@ export function toArmAttackPath(graph: SecurityGraph, p: AttackPath, tenantId: s
       if (n.insights.has(i) && !insights.some((x) => x.id === i && x.entityInternalId === entityId(n))) insights.push({ id: i, entityInternalId: entityId(n), data: n.insights.get(i)?.value });
     }
   }
-  const chokes = p.elements.filter((e) => e.kind === 'edge' && graph.edges[e.edge].kind === 'routesTrafficTo' && Array.isArray(graph.edges[e.edge].properties?.nsgRules)).map((e) => describeElement(graph, e));
+  const chokes = p.elements.filter((e) => e.kind === 'edge' && graph.edgeKind(e.edge) === 'routesTrafficTo' && Array.isArray(graph.edgeProperties(e.edge)?.nsgRules)).map((e) => describeElement(graph, e));
   return {
     id: `/subscriptions/${subscriptionId ?? '00000000-0000-0000-0000-000000000000'}/providers/Microsoft.Security/attackPaths/${p.id}`,
     name: p.id,
@@ -93,7 +93,7 @@ export function toArmAttackPath(graph: SecurityGraph, p: AttackPath, tenantId: s
           entityIdentifiers: (n.resourceType !== undefined ? { azureResourceId: n.id } : { id: n.id }) as Record<string, string>,
         })),
         connections: p.edges.map((e) => {
-          const edge = graph.edges[e];
+          const edge = graph.edge(e);
           const c: { sourceEntityInternalId: string; targetEntityInternalId: string; title: string; properties?: Record<string, unknown> } = {
             sourceEntityInternalId: entityId(graph.nodes[edge.from]),
             targetEntityInternalId: entityId(graph.nodes[edge.to]),

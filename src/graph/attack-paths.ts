@@ -8,7 +8,7 @@
 import { hash } from 'node:crypto';
 import { atLeast, containersOf, principalAndGroups, reachableTargets, type Access } from './access.js';
 import { expandEntityType } from './entity-types.js';
-import type { GraphEdge, GraphNode, SecurityGraph } from './model.js';
+import type { EdgeKind, GraphEdge, GraphNode, SecurityGraph } from './model.js';
 import { RISK_LEVELS, type AttackPathTemplate, type NodeSpec, type RecommendationRef, type RiskLevel, type StepSpec } from './templates.js';
 import { INTERNET_KEY } from './build-network.js';
 
@@ -143,6 +143,12 @@ interface Partial {
   edges: number[];
 }
 
+/** The first edge of `kind` from node `from` to node `to`, or -1. */
+function edgeTo(graph: SecurityGraph, from: number, kind: EdgeKind, to: number): number {
+  for (let e = graph.firstOut(from); e !== -1; e = graph.nextOut(e)) if (graph.edgeTo(e) === to && graph.edgeKind(e) === kind) return e;
+  return -1;
+}
+
 /** The chain principal → (memberOf → group)? → scope → contains… → target for one permission edge. */
 function permissionChain(graph: SecurityGraph, principal: GraphNode, target: GraphNode, via: GraphEdge[]): Partial | undefined {
   const ancestors = containersOf(graph, target);
@@ -154,8 +160,8 @@ function permissionChain(graph: SecurityGraph, principal: GraphNode, target: Gra
   const nodes: number[] = [];
   const edges: number[] = [];
   if (edge.from !== principal.index) {
-    const member = graph.out[principal.index].find((e) => graph.edges[e].kind === 'memberOf' && graph.edges[e].to === edge.from);
-    if (member === undefined) return undefined;
+    const member = edgeTo(graph, principal.index, 'memberOf', edge.from);
+    if (member === -1) return undefined;
     edges.push(member);
     nodes.push(edge.from);
   }
@@ -165,8 +171,8 @@ function permissionChain(graph: SecurityGraph, principal: GraphNode, target: Gra
   const down = ancestors.slice(0, ancestors.indexOf(edge.to)).reverse();
   let current = edge.to;
   for (const n of down) {
-    const c = graph.out[current].find((e) => graph.edges[e].kind === 'contains' && graph.edges[e].to === n);
-    if (c === undefined) return undefined;
+    const c = edgeTo(graph, current, 'contains', n);
+    if (c === -1) return undefined;
     edges.push(c);
     nodes.push(n);
     current = n;
@@ -184,12 +190,12 @@ export function internetRoute(graph: SecurityGraph, entry: GraphNode): Partial |
   while (queue.length > 0) {
     const n = queue.shift()!;
     if (n === internet.index) break;
-    for (const e of graph.in[n]) {
-      const edge = graph.edges[e];
-      if (edge.kind !== 'routesTrafficTo' || prev.has(edge.from)) continue;
-      if (graph.nodes[edge.from].type === 'AzureVirtualNetwork') continue; // lateral, not from the internet
-      prev.set(edge.from, e);
-      queue.push(edge.from);
+    for (let e = graph.firstIn(n); e !== -1; e = graph.nextIn(e)) {
+      const from = graph.edgeFrom(e);
+      if (graph.edgeKind(e) !== 'routesTrafficTo' || prev.has(from)) continue;
+      if (graph.nodes[from].type === 'AzureVirtualNetwork') continue; // lateral, not from the internet
+      prev.set(from, e);
+      queue.push(from);
     }
   }
   if (!prev.has(internet.index)) return undefined;
@@ -200,7 +206,7 @@ export function internetRoute(graph: SecurityGraph, entry: GraphNode): Partial |
     nodes.push(n);
     const e = prev.get(n)!;
     edges.push(e);
-    n = graph.edges[e].to;
+    n = graph.edgeTo(e);
   }
   return { nodes, edges };
 }
@@ -285,10 +291,9 @@ function walk(graph: SecurityGraph, entry: GraphNode, steps: Array<{ step: StepS
           if (next.length >= limit) break;
         }
       } else {
-        for (const e of graph.out[at.index]) {
-          const edge = graph.edges[e];
-          if (edge.kind !== step.edge) continue;
-          const to = graph.nodes[edge.to];
+        for (let e = graph.firstOut(at.index); e !== -1; e = graph.nextOut(e)) {
+          if (graph.edgeKind(e) !== step.edge) continue;
+          const to = graph.nodes[graph.edgeTo(e)];
           if (!spec.test(to) || chain.nodes.includes(to.index)) continue;
           next.push({ at: to, chain: { nodes: [...chain.nodes, to.index], edges: [...chain.edges, e] } });
         }
@@ -320,8 +325,7 @@ function instance(graph: SecurityGraph, t: AttackPathTemplate, entry: GraphNode,
   const elements: PathElement[] = [];
   for (const i of entryInsights) elements.push({ kind: 'insight', node: entry.index, insight: i });
   for (const e of edges) {
-    const kind = graph.edges[e].kind;
-    if (kind === 'contains') continue; // a resource's place in the tree is not something a fix removes
+    if (graph.edgeKind(e) === 'contains') continue; // a resource's place in the tree is not something a fix removes
     elements.push({ kind: 'edge', edge: e });
   }
   const recommendations: PathRecommendation[] = [];
@@ -329,15 +333,9 @@ function instance(graph: SecurityGraph, t: AttackPathTemplate, entry: GraphNode,
     if (!b.recommendation) continue;
     let on = entry;
     if (b.on === 'edge') {
-      let e: GraphEdge | undefined;
-      for (const x of tail.edges) {
-        if (graph.edges[x].kind === b.element) {
-          e = graph.edges[x];
-          break;
-        }
-      }
-      if (!e) continue;
-      on = b.element === 'hasPermissionTo' ? target : graph.nodes[e.from];
+      const e = tail.edges.find((x) => graph.edgeKind(x) === b.element);
+      if (e === undefined) continue;
+      on = b.element === 'hasPermissionTo' ? target : graph.nodes[graph.edgeFrom(e)];
     } else if (!entryInsights.includes(b.element) && !(b.element === 'hasHighSeverityVulnerabilities' && entryInsights.includes('vulnerableToRemoteCodeExecution'))) continue;
     recommendations.push({ ...b.recommendation, resourceId: on.id });
   }

@@ -80,15 +80,19 @@ export class IdentityIndex {
 const SYSTEM_ASSIGNED = Object.freeze({ assignment: 'SystemAssigned' });
 const USER_ASSIGNED = Object.freeze({ assignment: 'UserAssigned' });
 
-/** Managed identities of resources: system-assigned ones become nodes of their own, user-assigned ones are resources. */
-export function addManagedIdentities(graph: SecurityGraph, rows: RowIndex, ids: IdentityIndex): void {
+/**
+ * Managed identities of resources: system-assigned ones become nodes of their own, user-assigned ones are resources.
+ * `candidates`: the resource nodes whose row has an identity, in node order.
+ */
+export function addManagedIdentities(graph: SecurityGraph, rows: RowIndex, ids: IdentityIndex, candidates: ReadonlyArray<number>): void {
   // User-assigned identity resources are principals too.
   for (const node of graph.nodesOfType('ManagedIdentity')) {
     const principalId = node.properties.principalId;
     if (typeof principalId === 'string') ids.byPrincipal.set(principalId.toLowerCase(), node.index);
     graph.addInsight(node, 'isManaged');
   }
-  for (let n = 0, end = rows.extent; n < end; n++) {
+  for (let i = 0; i < candidates.length; i++) {
+    const n = candidates[i];
     const row = rows.ofNode(n);
     if (row === undefined) continue;
     const identity = asRecord(row.identity);
@@ -149,7 +153,7 @@ export function addRoleAssignments(graph: SecurityGraph, assignments: Iterable<A
       conditional: typeof props.condition === 'string' && props.condition !== '',
     };
     const edge = graph.addEdge(principal, target, 'hasPermissionTo', { grants: [] as unknown[] });
-    (edge.properties!.grants as unknown[]).push(grant);
+    (graph.edgeProperties(edge)!.grants as unknown[]).push(grant);
   }
 }
 

@@ -100,10 +100,9 @@ export function addConfigurationInsights(graph: SecurityGraph, node: GraphNode):
 /** A SQL database inherits its server's classification when it has none (and the server its databases'). */
 export function propagateSensitivity(graph: SecurityGraph): void {
   for (const server of graph.nodesOfType('AzureSqlServer')) {
-    for (const e of graph.out[server.index]) {
-      const edge = graph.edges[e];
-      if (edge.kind !== 'contains') continue;
-      const db = graph.nodes[edge.to];
+    for (let e = graph.firstOut(server.index); e !== -1; e = graph.nextOut(e)) {
+      if (graph.edgeKind(e) !== 'contains') continue;
+      const db = graph.nodes[graph.edgeTo(e)];
       if (db.type !== 'AzureSqlDatabase') continue;
       const own = db.insights.get('containsSensitiveData');
       const parent = server.insights.get('containsSensitiveData');

@@ -24,11 +24,6 @@ export class RowIndex {
     return n === undefined ? undefined : this.byNode[n];
   }
 
-  /** One past the highest node number with a row (node numbers below it may have none). */
-  get extent(): number {
-    return this.byNode.length;
-  }
-
   ofNode(node: number): ArgRow | undefined {
     return this.byNode[node];
   }
@@ -111,6 +106,9 @@ export class ResourceNodes {
   private readonly runKeys: string[] = [];
   /** Index into `children` where each run starts. */
   private readonly runStarts: number[] = [];
+  /** Nodes whose row has an `identity` (noted while the row is at hand, so identities need no pass over every row). */
+  private readonly identityNodes: number[] = [];
+  private identityNodesSorted = true;
 
   constructor(private readonly graph: SecurityGraph, private readonly rows: RowIndex) {}
 
@@ -120,6 +118,11 @@ export class ResourceNodes {
     const key = canonicalKey(row.id);
     const node = resourceNode(this.graph, row, key, typeKey);
     this.rows.set(node.index, row);
+    if (row.identity !== undefined && row.identity !== null) {
+      const last = this.identityNodes.length === 0 ? -1 : this.identityNodes[this.identityNodes.length - 1];
+      if (node.index <= last) this.identityNodesSorted = false;
+      this.identityNodes.push(node.index);
+    }
     const runs = this.runKeys.length;
     const last = runs === 0 ? undefined : this.runKeys[runs - 1];
     let parent: string | undefined;
@@ -137,6 +140,17 @@ export class ResourceNodes {
       this.runStarts.push(this.children.length);
     }
     this.children.push(node.index);
+  }
+
+  /** Nodes whose (last) row has an identity, in node order. */
+  withIdentity(): number[] {
+    if (!this.identityNodesSorted) {
+      const unique = [...new Set(this.identityNodes)].sort((a, b) => a - b);
+      this.identityNodes.length = 0;
+      for (const n of unique) this.identityNodes.push(n);
+      this.identityNodesSorted = true;
+    }
+    return this.identityNodes;
   }
 
   linkContainers(): void {

@@ -86,7 +86,7 @@ export function buildGraph(input: GraphInput): GraphBuild {
   const directory = [...(input.directory ?? [])];
   const ids = new IdentityIndex(graph, new Map(directory.map((p) => [p.id.toLowerCase(), p])));
   for (const row of roleDefinitions) ids.addRoleDefinition(row);
-  addManagedIdentities(graph, rows, ids);
+  addManagedIdentities(graph, rows, ids, resources.withIdentity());
   addRoleAssignments(graph, roleAssignments, ids);
   addAccessPolicies(graph, ids);
   addMemberships(graph, directory, ids);
@@ -116,7 +116,7 @@ export function buildGraph(input: GraphInput): GraphBuild {
     rows,
     stats: {
       nodes: graph.size,
-      edges: graph.edges.length,
+      edges: graph.edgeCount,
       nodesByType,
       edgesByKind: graph.edgeCounts(),
       identity: ids.stats,
@@ -137,7 +137,7 @@ function addAccessPolicies(graph: SecurityGraph, ids: IdentityIndex): void {
       const objectId = asRecord(p)?.objectId;
       if (typeof objectId !== 'string') continue;
       const edge = graph.addEdge(ids.principal(objectId), vault, 'hasPermissionTo', { grants: [] as unknown[] });
-      (edge.properties!.grants as unknown[]).push({ roleName: 'Key Vault access policy', capabilities: [], accessPolicy: asRecord(p)?.permissions ?? {} });
+      (graph.edgeProperties(edge)!.grants as unknown[]).push({ roleName: 'Key Vault access policy', capabilities: [], accessPolicy: asRecord(p)?.permissions ?? {} });
     }
   }
 }

@@ -23,7 +23,7 @@ export interface ChokePoint {
 
 export function describeElement(graph: SecurityGraph, e: PathElement): string {
   if (e.kind === 'insight') return `${e.insight} on ${graph.nodes[e.node].name}`;
-  const edge = graph.edges[e.edge];
+  const edge = graph.edge(e.edge);
   return `${edge.kind} ${graph.nodes[edge.from].name} → ${graph.nodes[edge.to].name}`;
 }
 
@@ -33,7 +33,7 @@ export function describeElement(graph: SecurityGraph, e: PathElement): string {
  */
 function fixability(graph: SecurityGraph, e: PathElement): number {
   if (e.kind === 'insight') return 2;
-  const edge = graph.edges[e.edge];
+  const edge = graph.edge(e.edge);
   if (edge.kind === 'routesTrafficTo' && Array.isArray(edge.properties?.nsgRules) && (edge.properties.nsgRules as unknown[]).length > 0) return 0;
   if (edge.kind === 'hasPermissionTo' || edge.kind === 'hasSecret' || edge.kind === 'canAuthenticateTo' || edge.kind === 'canAuthenticateAs') return 1;
   return 3;
@@ -224,7 +224,7 @@ export function targetChokePoints(graph: SecurityGraph, paths: ReadonlyArray<Att
       continue;
     }
     const element: PathElement = k.startsWith('e:') ? { kind: 'edge', edge: Number(k.slice(2)) } : { kind: 'insight', node: Number(k.split(':')[1]), insight: k.split(':').slice(2).join(':') };
-    if (element.kind === 'edge' && graph.edges[element.edge].kind === 'contains') continue;
+    if (element.kind === 'edge' && graph.edgeKind(element.edge) === 'contains') continue;
     elements.push({ element, label: describeElement(graph, element), pathIds: mine.map((p) => p.id), weight });
   }
   return { elements: elements.reverse(), nodes: nodes.reverse() };

@@ -256,7 +256,7 @@ class Explorer {
       const accepts = (e: number, vuln: GraphNode): boolean => {
         if (id !== undefined && vuln.id.toLowerCase() !== id) return false;
         if (severities !== undefined) {
-          const s = vuln.properties.severity ?? this.graph.edges[e].properties?.severity ?? 'Unknown';
+          const s = vuln.properties.severity ?? this.graph.edgeProperties(e)?.severity ?? 'Unknown';
           if (!severities.has(String(s).toLowerCase())) return false;
         }
         if (rce !== undefined && (vuln.properties.remoteCodeExecution === true) !== rce) return false;
@@ -277,12 +277,12 @@ class Explorer {
         sources: {
           estimate: () => {
             let n = 0;
-            for (const v of indexesOfType(this.graph, 'Vulnerability')) n += 1 + this.graph.in[v].length;
+            for (const v of indexesOfType(this.graph, 'Vulnerability')) n += 1 + this.graph.inDegree(v);
             return n;
           },
           add: (mask, into) => {
             const g = this.graph;
-            for (const v of indexesOfType(g, 'Vulnerability')) for (const e of g.in[v]) if (hit(e) && mask[cols.typeCode[cols.edgeFrom[e]]] === 1) into.add(cols.edgeFrom[e]);
+            for (const v of indexesOfType(g, 'Vulnerability')) for (let e = g.firstIn(v); e !== -1; e = g.nextIn(e)) if (hit(e) && mask[cols.typeCode[cols.edgeFrom[e]]] === 1) into.add(cols.edgeFrom[e]);
           },
         },
         test: (n) => {
@@ -292,7 +292,7 @@ class Explorer {
         },
         collect: (n, sink) => {
           let count = 0;
-          for (const e of this.graph.out[n.index]) {
+          for (let e = this.graph.firstOut(n.index); e !== -1; e = this.graph.nextOut(e)) {
             if (!hit(e)) continue;
             this.addEdge(sink, e);
             if (++count >= EXPLORER_LIMITS.matchedPerConnection) break;
@@ -714,11 +714,11 @@ class Explorer {
           const set = new Set<number>();
           const seen = new Set<number>();
           for (const sc of scopes) {
-            for (const e of g.in[sc]) {
-              const edge = g.edges[e];
-              if (edge.kind !== 'hasPermissionTo' || seen.has(edge.from)) continue;
-              seen.add(edge.from);
-              for (const p of this.grants.members(edge.from)) if (spec.mask[typeCode[p]] === 1) set.add(p);
+            for (let e = g.firstIn(sc); e !== -1; e = g.nextIn(e)) {
+              const from = g.edgeFrom(e);
+              if (g.edgeKind(e) !== 'hasPermissionTo' || seen.has(from)) continue;
+              seen.add(from);
+              for (const p of this.grants.members(from)) if (spec.mask[typeCode[p]] === 1) set.add(p);
             }
           }
           return set;
@@ -726,12 +726,12 @@ class Explorer {
         continue;
       }
       let estimate = far.length;
-      for (const n of far) estimate += k.out ? g.in[n].length : g.out[n].length;
+      for (const n of far) estimate += k.out ? g.inDegree(n) : g.outDegree(n);
       const kind = KIND_INDEX[k.edge];
       consider(estimate, () => {
         const set = new Set<number>();
         for (const n of far) {
-          for (const e of k.out ? g.in[n] : g.out[n]) {
+          for (let e = k.out ? g.firstIn(n) : g.firstOut(n); e !== -1; e = k.out ? g.nextIn(e) : g.nextOut(e)) {
             if (edgeKind[e] !== kind) continue;
             const m = k.out ? edgeFrom[e] : edgeTo[e];
             if (spec.mask[typeCode[m]] === 1) set.add(m);
@@ -756,8 +756,7 @@ class Explorer {
   }
 
   private addEdge(sink: Sink, e: number): void {
-    const edge = this.graph.edges[e];
-    if (this.addNode(sink, edge.from) && this.addNode(sink, edge.to)) sink.edges.add(e);
+    if (this.addNode(sink, this.graph.edgeFrom(e)) && this.addNode(sink, this.graph.edgeTo(e))) sink.edges.add(e);
   }
 
   collect(spec: Spec, node: GraphNode, sink: Sink): void {
@@ -778,10 +777,9 @@ class Explorer {
   private *neighbours(conn: CompiledConnection, node: GraphNode, sink: Sink): Generator<number> {
     const g = this.graph;
     if (!conn.effective) {
-      for (const e of conn.out ? g.out[node.index] : g.in[node.index]) {
-        const edge = g.edges[e];
-        if (edge.kind !== conn.edge) continue;
-        const m = conn.out ? edge.to : edge.from;
+      for (let e = conn.out ? g.firstOut(node.index) : g.firstIn(node.index); e !== -1; e = conn.out ? g.nextOut(e) : g.nextIn(e)) {
+        if (g.edgeKind(e) !== conn.edge) continue;
+        const m = conn.out ? g.edgeTo(e) : g.edgeFrom(e);
         if (!this.target(conn, m)) continue;
         this.addEdge(sink, e);
         yield m;
@@ -854,8 +852,9 @@ class Explorer {
       if (via.from !== principal.index) for (const e of this.memberPath(principal.index, via.from)) this.addEdge(sink, e);
       this.addEdge(sink, via.index);
       for (let i = chain.indexOf(via.to); i > 0; i--) {
-        const e = g.out[chain[i]].find((x) => g.edges[x].kind === 'contains' && g.edges[x].to === chain[i - 1]);
-        if (e !== undefined) this.addEdge(sink, e);
+        let e = g.firstOut(chain[i]);
+        while (e !== -1 && !(g.edgeTo(e) === chain[i - 1] && g.edgeKind(e) === 'contains')) e = g.nextOut(e);
+        if (e !== -1) this.addEdge(sink, e);
       }
     }
   }
@@ -866,15 +865,15 @@ class Explorer {
     const prev = new Map<number, number>([[from, -1]]);
     const queue = [from];
     for (let i = 0; i < queue.length && !prev.has(to); i++) {
-      for (const e of g.out[queue[i]]) {
-        const edge = g.edges[e];
-        if (edge.kind !== 'memberOf' || prev.has(edge.to)) continue;
-        prev.set(edge.to, e);
-        queue.push(edge.to);
+      for (let e = g.firstOut(queue[i]); e !== -1; e = g.nextOut(e)) {
+        const group = g.edgeTo(e);
+        if (g.edgeKind(e) !== 'memberOf' || prev.has(group)) continue;
+        prev.set(group, e);
+        queue.push(group);
       }
     }
     const path: number[] = [];
-    for (let n = to; prev.has(n) && prev.get(n)! >= 0; n = g.edges[prev.get(n)!].from) path.unshift(prev.get(n)!);
+    for (let n = to; prev.has(n) && prev.get(n)! >= 0; n = g.edgeFrom(prev.get(n)!)) path.unshift(prev.get(n)!);
     return path;
   }
 
@@ -945,8 +944,7 @@ export function runQuery(graph: SecurityGraph, query: ExplorerQuery, options: Ex
         matched: {
           nodes: sink.nodes.map(ref),
           edges: [...sink.edges].map((e) => {
-            const edge = graph.edges[e];
-            return { from: graph.nodes[edge.from].id, to: graph.nodes[edge.to].id, kind: edge.kind };
+            return { from: graph.nodes[graph.edgeFrom(e)].id, to: graph.nodes[graph.edgeTo(e)].id, kind: graph.edgeKind(e) };
           }),
         },
       };

@@ -89,11 +89,11 @@ function selection(graph: SecurityGraph, options: GraphExportOptions): { order: 
 
 function sortedEdges(graph: SecurityGraph, rank: Int32Array): number[] {
   const edges: number[] = [];
-  for (const e of graph.edges) if (rank[e.from] >= 0 && rank[e.to] >= 0) edges.push(e.index);
+  for (let e = 0; e < graph.edgeCount; e++) if (rank[graph.edgeFrom(e)] >= 0 && rank[graph.edgeTo(e)] >= 0) edges.push(e);
   return edges.sort((a, b) => {
-    const x = graph.edges[a];
-    const y = graph.edges[b];
-    return rank[x.from] - rank[y.from] || rank[x.to] - rank[y.to] || (x.kind < y.kind ? -1 : x.kind > y.kind ? 1 : 0);
+    const x = graph.edgeKind(a);
+    const y = graph.edgeKind(b);
+    return rank[graph.edgeFrom(a)] - rank[graph.edgeFrom(b)] || rank[graph.edgeTo(a)] - rank[graph.edgeTo(b)] || (x < y ? -1 : x > y ? 1 : 0);
   });
 }
 
@@ -185,7 +185,7 @@ export function writeGraph(graph: SecurityGraph, format: GraphExportFormat, writ
     });
     out.push('\n],"edges":[');
     edges.forEach((e, i) => {
-      const edge = graph.edges[e];
+      const edge = graph.edge(e);
       out.push(`${i === 0 ? '\n' : ',\n'}${safeJson({ from: graph.nodes[edge.from].key, to: graph.nodes[edge.to].key, kind: edge.kind, properties: edge.properties ?? {} })}`);
     });
     out.push('\n]}\n');
@@ -199,7 +199,7 @@ export function writeGraph(graph: SecurityGraph, format: GraphExportFormat, writ
       );
     }
     edges.forEach((e, i) => {
-      const edge = graph.edges[e];
+      const edge = graph.edge(e);
       const props = edge.properties !== undefined && Object.keys(edge.properties).length > 0 ? safeJson(edge.properties) : undefined;
       out.push(`    <edge id="e${i}" source="n${rank[edge.from]}" target="n${rank[edge.to]}">${data('edgeLabel', edge.kind)}${data('kind', edge.kind)}${data('properties', props)}</edge>\n`);
     });

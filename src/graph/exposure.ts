@@ -21,15 +21,14 @@ export function internetHops(graph: SecurityGraph, maxHops = 4): Map<number, num
   for (let h = 1; h <= maxHops && frontier.length > 0; h++) {
     const next: number[] = [];
     for (const n of frontier) {
-      for (const e of graph.out[n]) {
-        const edge = graph.edges[e];
-        if (edge.kind !== 'lateralMovementTo') continue;
+      for (let e = graph.firstOut(n); e !== -1; e = graph.nextOut(e)) {
+        if (graph.edgeKind(e) !== 'lateralMovementTo') continue;
         // VM → VNet → VMs the VNet routes to: one hop.
-        for (const e2 of graph.out[edge.to]) {
-          const inner = graph.edges[e2];
-          if (inner.kind !== 'routesTrafficTo' || hops.has(inner.to)) continue;
-          hops.set(inner.to, h);
-          next.push(inner.to);
+        for (let e2 = graph.firstOut(graph.edgeTo(e)); e2 !== -1; e2 = graph.nextOut(e2)) {
+          const to = graph.edgeTo(e2);
+          if (graph.edgeKind(e2) !== 'routesTrafficTo' || hops.has(to)) continue;
+          hops.set(to, h);
+          next.push(to);
         }
       }
     }

@@ -1,9 +1,10 @@
 /**
  * The cloud security graph: entities (resources, identities, the Internet, vulnerabilities, secrets) and the
  * connections between them, with insights (facts) on entities. Nodes and edges are numbered; adjacency is kept
- * as arrays of edge numbers per node so path search never hashes strings.
+ * as lists of edge numbers per node so path search never hashes strings.
  */
 import { NO_INSIGHTS, NodeInsights } from './insights.js';
+import { KeyTable } from './key-table.js';
 
 /** Entity types, in the vocabulary of Defender's cloud security explorer (Azure subset). */
 export type EntityType =
@@ -115,36 +116,66 @@ export interface NodeInput {
   tags?: Record<string, string>;
 }
 
-/** The adjacency of a node without edges (shared: a million empty arrays would cost more than the graph). */
-const NO_EDGES: number[] = Object.freeze([]) as unknown as number[];
+/** Node numbers of an insight nobody carries (shared). */
+const NONE: ReadonlyArray<number> = Object.freeze([]);
 
 export const KIND_INDEX: Readonly<Record<string, number>> = Object.fromEntries(EDGE_KINDS.map((k, i) => [k, i]));
 /** Out-degree above which duplicate checks use a set instead of scanning the node's edges. */
 const HUB_DEGREE = 16;
 
+/** Fields of an edge's record in `edgeRecords`. */
+const FROM = 0;
+const TO = 1;
+const KIND = 2;
+const NEXT_OUT = 3;
+const NEXT_IN = 4;
+const EDGE_FIELDS = 5;
+/** Fields of a node's record in `nodeRecords`: its first and last edge out and in (-1: none), and its degrees. */
+const FIRST_OUT = 0;
+const LAST_OUT = 1;
+const FIRST_IN = 2;
+const LAST_IN = 3;
+const OUT_DEGREE = 4;
+const IN_DEGREE = 5;
+const NODE_FIELDS = 6;
+
+/**
+ * Nodes are objects; edges and adjacency are records of small integers in two flat arrays (a million edge objects
+ * and two adjacency arrays per node were most of what a large build kept alive, and the young-generation collector
+ * copied them all). A record's fields sit side by side, so reading an edge costs one cache miss, as an object did.
+ * The arrays are plain arrays: their growth stays inside V8's heap, where typed arrays' external buffers made V8
+ * collect the whole heap as they grew. A node's edges out (and in) form a list threaded through the edge records,
+ * in the order they were added:
+ *
+ *   for (let e = graph.firstOut(n); e !== -1; e = graph.nextOut(e)) ... graph.edgeTo(e), graph.edgeKind(e) ...
+ */
 export class SecurityGraph {
   readonly nodes: GraphNode[] = [];
-  readonly edges: GraphEdge[] = [];
-  /** Edge numbers leaving / entering each node. */
-  readonly out: number[][] = [];
-  readonly in: number[][] = [];
-  private readonly byKey = new Map<string, number>();
+  private readonly byKey = new KeyTable((n) => this.nodes[n].key);
   private readonly byType = new Map<EntityType, number[]>();
   /** Per hub node: `to * 16 + kind` → edge number of its checked edges, for duplicate checks. */
   private readonly hubEdges = new Map<number, Map<number, number>>();
   /** Nodes by insight id, in the order the insight was first added to them. */
   private readonly byInsight = new Map<string, number[]>();
+  private readonly edgeRecords: number[] = [];
+  private readonly edgeProps: Array<Record<string, unknown> | undefined> = [];
+  private readonly nodeRecords: number[] = [];
 
   get size(): number {
     return this.nodes.length;
   }
 
+  get edgeCount(): number {
+    return this.edgeProps.length;
+  }
+
   /** Adds a node, or returns the existing one with the same key. */
   addNode(input: NodeInput): GraphNode {
-    const existing = this.byKey.get(input.key);
-    if (existing !== undefined) return this.nodes[existing];
+    const index = this.nodes.length;
+    const existing = this.byKey.getOrAdd(input.key, index);
+    if (existing !== -1) return this.nodes[existing];
     const node: GraphNode = {
-      index: this.nodes.length,
+      index,
       key: input.key,
       id: input.id,
       type: input.type,
@@ -157,23 +188,22 @@ export class SecurityGraph {
       insights: NO_INSIGHTS,
     };
     this.nodes.push(node);
-    this.out.push(NO_EDGES);
-    this.in.push(NO_EDGES);
-    this.byKey.set(input.key, node.index);
+    this.nodeRecords.push(-1, -1, -1, -1, 0, 0);
     let list = this.byType.get(input.type);
     if (list === undefined) this.byType.set(input.type, (list = []));
-    list.push(node.index);
+    list.push(index);
     return node;
   }
 
   node(key: string): GraphNode | undefined {
     const i = this.byKey.get(key);
-    return i === undefined ? undefined : this.nodes[i];
+    return i === -1 ? undefined : this.nodes[i];
   }
 
   /** The number of the node with this canonical key. */
   indexOf(key: string): number | undefined {
-    return this.byKey.get(key);
+    const i = this.byKey.get(key);
+    return i === -1 ? undefined : i;
   }
 
   nodesOfType(type: EntityType): GraphNode[] {
@@ -190,38 +220,117 @@ export class SecurityGraph {
   }
 
   /**
-   * Adds an edge once per (from, to, kind); a second call returns the first edge. `unique` skips the check for
-   * callers that cannot add the same edge twice (the tree's `contains`).
+   * Adds an edge once per (from, to, kind) and returns its number; a second call returns the first edge's.
+   * `unique` skips the check for callers that cannot add the same edge twice (the tree's `contains`).
    */
-  addEdge(from: GraphNode | number, to: GraphNode | number, kind: EdgeKind, properties?: Record<string, unknown>, unique = false): GraphEdge {
+  addEdge(from: GraphNode | number, to: GraphNode | number, kind: EdgeKind, properties?: Record<string, unknown>, unique = false): number {
     const f = typeof from === 'number' ? from : from.index;
     const t = typeof to === 'number' ? to : to.index;
     const k = KIND_INDEX[kind];
-    const out = this.out[f];
+    const edges = this.edgeRecords;
+    const nodes = this.nodeRecords;
+    const source = f * NODE_FIELDS;
+    const target = t * NODE_FIELDS;
     if (!unique) {
-      if (out.length <= HUB_DEGREE) {
-        for (let i = 0; i < out.length; i++) {
-          const e = this.edges[out[i]];
-          if (e.to === t && e.kind === kind) return e;
+      if (nodes[source + OUT_DEGREE] <= HUB_DEGREE) {
+        for (let e = nodes[source + FIRST_OUT]; e !== -1; e = edges[e * EDGE_FIELDS + NEXT_OUT]) {
+          if (edges[e * EDGE_FIELDS + TO] === t && edges[e * EDGE_FIELDS + KIND] === k) return e;
         }
       } else {
         const hit = this.hubEdges.get(f)!.get(t * 16 + k);
-        if (hit !== undefined) return this.edges[hit];
+        if (hit !== undefined) return hit;
       }
     }
-    const edge: GraphEdge = { index: this.edges.length, from: f, to: t, kind, properties };
-    this.edges.push(edge);
-    if (out === NO_EDGES) this.out[f] = [edge.index];
-    else out.push(edge.index);
-    const inList = this.in[t];
-    if (inList === NO_EDGES) this.in[t] = [edge.index];
-    else inList.push(edge.index);
+    const e = this.edgeProps.length;
+    edges.push(f, t, k, -1, -1);
+    this.edgeProps.push(properties);
+    if (nodes[source + LAST_OUT] === -1) nodes[source + FIRST_OUT] = e;
+    else edges[nodes[source + LAST_OUT] * EDGE_FIELDS + NEXT_OUT] = e;
+    nodes[source + LAST_OUT] = e;
+    if (nodes[target + LAST_IN] === -1) nodes[target + FIRST_IN] = e;
+    else edges[nodes[target + LAST_IN] * EDGE_FIELDS + NEXT_IN] = e;
+    nodes[target + LAST_IN] = e;
+    nodes[target + IN_DEGREE]++;
+    const degree = ++nodes[source + OUT_DEGREE];
     // Hubs keep a set of their checked edges (edges added with `unique` are never checked against: callers add
     // those kinds only that way).
-    const list = this.out[f];
-    if (list.length === HUB_DEGREE + 1) this.hubEdges.set(f, new Map(list.map((e) => [this.edges[e].to * 16 + KIND_INDEX[this.edges[e].kind], e])));
-    else if (!unique && list.length > HUB_DEGREE + 1) this.hubEdges.get(f)!.set(t * 16 + k, edge.index);
-    return edge;
+    if (degree === HUB_DEGREE + 1) {
+      const set = new Map<number, number>();
+      for (let x = nodes[source + FIRST_OUT]; x !== -1; x = edges[x * EDGE_FIELDS + NEXT_OUT]) set.set(edges[x * EDGE_FIELDS + TO] * 16 + edges[x * EDGE_FIELDS + KIND], x);
+      this.hubEdges.set(f, set);
+    } else if (!unique && degree > HUB_DEGREE + 1) this.hubEdges.get(f)!.set(t * 16 + k, e);
+    return e;
+  }
+
+  edgeFrom(e: number): number {
+    return this.edgeRecords[e * EDGE_FIELDS + FROM];
+  }
+
+  edgeTo(e: number): number {
+    return this.edgeRecords[e * EDGE_FIELDS + TO];
+  }
+
+  edgeKind(e: number): EdgeKind {
+    return EDGE_KINDS[this.edgeRecords[e * EDGE_FIELDS + KIND]];
+  }
+
+  /** The kind's position in `EDGE_KINDS` (`KIND_INDEX[kind]`). */
+  edgeKindIndex(e: number): number {
+    return this.edgeRecords[e * EDGE_FIELDS + KIND];
+  }
+
+  edgeProperties(e: number): Record<string, unknown> | undefined {
+    return this.edgeProps[e];
+  }
+
+  /** The edge as one object (made on each call: hot loops read the fields one by one instead). */
+  edge(e: number): GraphEdge {
+    if (!(e >= 0 && e < this.edgeProps.length)) throw new RangeError(`no edge ${e}`);
+    const r = e * EDGE_FIELDS;
+    const edges = this.edgeRecords;
+    return { index: e, from: edges[r + FROM], to: edges[r + TO], kind: EDGE_KINDS[edges[r + KIND]], properties: this.edgeProps[e] };
+  }
+
+  /** The first edge leaving node n, or -1. */
+  firstOut(n: number): number {
+    return this.nodeRecords[n * NODE_FIELDS + FIRST_OUT];
+  }
+
+  /** The edge after e among its source's edges out, or -1. */
+  nextOut(e: number): number {
+    return this.edgeRecords[e * EDGE_FIELDS + NEXT_OUT];
+  }
+
+  /** The first edge entering node n, or -1. */
+  firstIn(n: number): number {
+    return this.nodeRecords[n * NODE_FIELDS + FIRST_IN];
+  }
+
+  /** The edge after e among its target's edges in, or -1. */
+  nextIn(e: number): number {
+    return this.edgeRecords[e * EDGE_FIELDS + NEXT_IN];
+  }
+
+  outDegree(n: number): number {
+    return this.nodeRecords[n * NODE_FIELDS + OUT_DEGREE];
+  }
+
+  inDegree(n: number): number {
+    return this.nodeRecords[n * NODE_FIELDS + IN_DEGREE];
+  }
+
+  /** Numbers of the edges leaving node n, in the order they were added (a new array). */
+  outEdges(n: number): number[] {
+    const list: number[] = [];
+    for (let e = this.firstOut(n); e !== -1; e = this.nextOut(e)) list.push(e);
+    return list;
+  }
+
+  /** Numbers of the edges entering node n, in the order they were added (a new array). */
+  inEdges(n: number): number[] {
+    const list: number[] = [];
+    for (let e = this.firstIn(n); e !== -1; e = this.nextIn(e)) list.push(e);
+    return list;
   }
 
   addInsight(node: GraphNode, id: string, value?: unknown): void {
@@ -235,23 +344,27 @@ export class SecurityGraph {
 
   /** Node numbers carrying an insight (maintained as insights are added). */
   nodesWithInsight(id: string): ReadonlyArray<number> {
-    return this.byInsight.get(id) ?? NO_EDGES;
+    return this.byInsight.get(id) ?? NONE;
   }
 
   outgoing(node: GraphNode, kind?: EdgeKind): GraphEdge[] {
-    const list = this.out[node.index].map((e) => this.edges[e]);
-    return kind === undefined ? list : list.filter((e) => e.kind === kind);
+    const list: GraphEdge[] = [];
+    for (let e = this.firstOut(node.index); e !== -1; e = this.nextOut(e)) if (kind === undefined || this.edgeKind(e) === kind) list.push(this.edge(e));
+    return list;
   }
 
   incoming(node: GraphNode, kind?: EdgeKind): GraphEdge[] {
-    const list = this.in[node.index].map((e) => this.edges[e]);
-    return kind === undefined ? list : list.filter((e) => e.kind === kind);
+    const list: GraphEdge[] = [];
+    for (let e = this.firstIn(node.index); e !== -1; e = this.nextIn(e)) if (kind === undefined || this.edgeKind(e) === kind) list.push(this.edge(e));
+    return list;
   }
 
   edgeCounts(): Record<string, number> {
     const counts: Record<string, number> = {};
-    const edges = this.edges;
-    for (let i = 0; i < edges.length; i++) counts[edges[i].kind] = (counts[edges[i].kind] ?? 0) + 1;
+    for (let e = 0; e < this.edgeProps.length; e++) {
+      const kind = this.edgeKind(e);
+      counts[kind] = (counts[kind] ?? 0) + 1;
+    }
     return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1)));
   }
 }

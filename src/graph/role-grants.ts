@@ -87,7 +87,7 @@ export class RoleGrants {
     this.parents = containsParents(graph);
     this.standaloneMemo = new Int8Array(graph.size);
     this.objectIds = Array.from({ length: graph.size }, () => undefined);
-    this.edgeGrants = Array.from({ length: graph.edges.length }, () => undefined);
+    this.edgeGrants = Array.from({ length: graph.edgeCount }, () => undefined);
   }
 
   /** Scope → capabilities of the unconditional grants the principal (or one of its groups) holds there. */
@@ -97,22 +97,19 @@ export class RoleGrants {
     const g = this.graph;
     // Most nodes (a VM's identity without roles) hold nothing: answer without walking groups or caching.
     let any = false;
-    for (const e of g.out[principal.index]) {
-      const kind = g.edges[e].kind;
-      if (kind === 'hasPermissionTo' || kind === 'memberOf') {
-        any = true;
-        break;
-      }
+    let member = false;
+    for (let e = g.firstOut(principal.index); e !== -1 && !member; e = g.nextOut(e)) {
+      const kind = g.edgeKind(e);
+      if (kind === 'memberOf') any = member = true;
+      else if (kind === 'hasPermissionTo') any = true;
     }
     if (!any) return NO_GRANTORS;
     grants = new Map();
-    const member = g.out[principal.index].some((e) => g.edges[e].kind === 'memberOf');
     for (const p of member ? principalAndGroups(g, principal) : [principal.index]) {
-      for (const e of g.out[p]) {
-        const edge = g.edges[e];
-        if (edge.kind !== 'hasPermissionTo') continue;
+      for (let e = g.firstOut(p); e !== -1; e = g.nextOut(e)) {
+        if (g.edgeKind(e) !== 'hasPermissionTo') continue;
         const { caps, used } = this.grantsOfEdge(e);
-        if (used) addCaps(grants, edge.to, caps);
+        if (used) addCaps(grants, g.edgeTo(e), caps);
       }
     }
     this.grantCache.set(principal.index, grants);
@@ -135,11 +132,10 @@ export class RoleGrants {
   grantorsAt(s: number): Map<number, Set<string>> {
     const out = new Map<number, Set<string>>();
     const g = this.graph;
-    for (const e of g.in[s]) {
-      const edge = g.edges[e];
-      if (edge.kind !== 'hasPermissionTo') continue;
+    for (let e = g.firstIn(s); e !== -1; e = g.nextIn(e)) {
+      if (g.edgeKind(e) !== 'hasPermissionTo') continue;
       const { caps, used } = this.grantsOfEdge(e);
-      if (used) addCaps(out, edge.from, caps);
+      if (used) addCaps(out, g.edgeFrom(e), caps);
     }
     return out;
   }
@@ -155,11 +151,11 @@ export class RoleGrants {
         let set = into.get(n);
         if (set === undefined) into.set(n, (set = new Set()));
         for (const c of caps) set.add(c);
-        for (const e of g.in[n]) {
-          const edge = g.edges[e];
-          if (edge.kind === 'memberOf' && !seen.has(edge.from)) {
-            seen.add(edge.from);
-            stack.push(edge.from);
+        for (let e = g.firstIn(n); e !== -1; e = g.nextIn(e)) {
+          const from = g.edgeFrom(e);
+          if (g.edgeKind(e) === 'memberOf' && !seen.has(from)) {
+            seen.add(from);
+            stack.push(from);
           }
         }
       }
@@ -205,11 +201,11 @@ export class RoleGrants {
     const queue = [grantor];
     for (let i = 0; i < queue.length; i++) {
       yield queue[i];
-      for (const e of g.in[queue[i]]) {
-        const edge = g.edges[e];
-        if (edge.kind === 'memberOf' && !seen.has(edge.from)) {
-          seen.add(edge.from);
-          queue.push(edge.from);
+      for (let e = g.firstIn(queue[i]); e !== -1; e = g.nextIn(e)) {
+        const from = g.edgeFrom(e);
+        if (g.edgeKind(e) === 'memberOf' && !seen.has(from)) {
+          seen.add(from);
+          queue.push(from);
         }
       }
     }
@@ -257,7 +253,7 @@ export class RoleGrants {
   /** What a permission edge's unconditional grants hold (read once per graph: grants never change once added). */
   grantsOfEdge(e: number): { caps: string[]; used: boolean } {
     let grants = this.edgeGrants[e];
-    if (grants === undefined) this.edgeGrants[e] = grants = edgeCaps(this.graph.edges[e].properties);
+    if (grants === undefined) this.edgeGrants[e] = grants = edgeCaps(this.graph.edgeProperties(e));
     return grants;
   }
 

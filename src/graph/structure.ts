@@ -17,14 +17,14 @@ export interface Columns {
   edgeKind: Uint8Array;
   edgeFrom: Int32Array;
   edgeTo: Int32Array;
-  /** Adjacency (compressed rows): node n's outgoing edges are `outList[outStart[n] .. outStart[n + 1])`, in `graph.out` order; likewise incoming. */
+  /** Adjacency (compressed rows): node n's outgoing edges are `outList[outStart[n] .. outStart[n + 1])`, in the order of `graph.firstOut` / `nextOut`; likewise incoming. */
   outStart: Int32Array;
   outList: Int32Array;
   inStart: Int32Array;
   inList: Int32Array;
 }
 
-/** Compressed rows of the edges grouped by `owner` (edges stay in number order within a node, as in `graph.out` / `graph.in`). */
+/** Compressed rows of the edges grouped by `owner` (edges stay in number order within a node, the order of a node's edge lists). */
 function compressedRows(nodes: number, owner: Int32Array): { start: Int32Array; list: Int32Array } {
   const start = new Int32Array(nodes + 1);
   for (let e = 0; e < owner.length; e++) start[owner[e] + 1]++;
@@ -54,8 +54,8 @@ const cache = new WeakMap<SecurityGraph, Structure>();
 
 function structure(graph: SecurityGraph): Structure {
   let s = cache.get(graph);
-  if (s === undefined || s.nodes !== graph.nodes.length || s.edges !== graph.edges.length) {
-    s = { nodes: graph.nodes.length, edges: graph.edges.length, insights: new Map(), derived: new Map(), spareBytes: [], byType: new Map(), under: new Map() };
+  if (s === undefined || s.nodes !== graph.nodes.length || s.edges !== graph.edgeCount) {
+    s = { nodes: graph.nodes.length, edges: graph.edgeCount, insights: new Map(), derived: new Map(), spareBytes: [], byType: new Map(), under: new Map() };
     cache.set(graph, s);
   }
   return s;
@@ -77,15 +77,13 @@ export function columns(graph: SecurityGraph): Columns {
       }
       typeCode[node.index] = code;
     }
-    const edgeKind = new Uint8Array(graph.edges.length);
-    const edgeFrom = new Int32Array(graph.edges.length);
-    const edgeTo = new Int32Array(graph.edges.length);
-    const edges = graph.edges;
-    for (let i = 0; i < edges.length; i++) {
-      const e = edges[i];
-      edgeKind[e.index] = KIND_INDEX[e.kind];
-      edgeFrom[e.index] = e.from;
-      edgeTo[e.index] = e.to;
+    const edgeKind = new Uint8Array(graph.edgeCount);
+    const edgeFrom = new Int32Array(graph.edgeCount);
+    const edgeTo = new Int32Array(graph.edgeCount);
+    for (let e = 0; e < graph.edgeCount; e++) {
+      edgeKind[e] = graph.edgeKindIndex(e);
+      edgeFrom[e] = graph.edgeFrom(e);
+      edgeTo[e] = graph.edgeTo(e);
     }
     const out = compressedRows(graph.nodes.length, edgeFrom);
     const inc = compressedRows(graph.nodes.length, edgeTo);
@@ -171,10 +169,10 @@ export function containsParents(graph: SecurityGraph): Int32Array {
   const s = structure(graph);
   if (s.parent === undefined) {
     const parent = new Int32Array(graph.nodes.length).fill(-1);
-    const edges = graph.edges;
-    for (let i = 0; i < edges.length; i++) {
-      const e = edges[i];
-      if (e.kind === 'contains' && parent[e.to] === -1) parent[e.to] = e.from;
+    const contains = KIND_INDEX.contains;
+    for (let e = 0; e < graph.edgeCount; e++) {
+      const to = graph.edgeTo(e);
+      if (graph.edgeKindIndex(e) === contains && parent[to] === -1) parent[to] = graph.edgeFrom(e);
     }
     s.parent = parent;
   }
@@ -213,6 +211,14 @@ interface Preorder {
   order: Int32Array;
 }
 
+function reverseFrom(list: number[], start: number): void {
+  for (let i = start, j = list.length - 1; i < j; i++, j--) {
+    const x = list[i];
+    list[i] = list[j];
+    list[j] = x;
+  }
+}
+
 function preorder(graph: SecurityGraph): Preorder {
   return derived(graph, 'structure.preorder', () => {
     const n = graph.nodes.length;
@@ -229,11 +235,13 @@ function preorder(graph: SecurityGraph): Preorder {
         const node = stack.pop()!;
         position[node] = next;
         order[next++] = node;
-        const children = graph.out[node];
-        for (let i = children.length - 1; i >= 0; i--) {
-          const edge = graph.edges[children[i]];
-          if (edge.kind === 'contains' && parent[edge.to] === node && position[edge.to] === -1) stack.push(edge.to);
+        // Children go on the stack last first, so the walk takes them in edge order.
+        const mark = stack.length;
+        for (let e = graph.firstOut(node); e !== -1; e = graph.nextOut(e)) {
+          const to = graph.edgeTo(e);
+          if (graph.edgeKind(e) === 'contains' && parent[to] === node && position[to] === -1) stack.push(to);
         }
+        reverseFrom(stack, mark);
       }
     }
     // Subtree sizes, children before parents (reverse walk order).

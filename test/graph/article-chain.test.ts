@@ -42,7 +42,7 @@ describe('the article chain (internet-exposed VM with a critical CVE whose ident
       'vm-jumpbox (system-assigned)',
       'kv-payments',
     ]);
-    expect(kvPath.edges.map((e) => s.graph.edges[e].kind)).toEqual(['routesTrafficTo', 'routesTrafficTo', 'routesTrafficTo', 'canAuthenticateAs', 'hasPermissionTo']);
+    expect(kvPath.edges.map((e) => s.graph.edgeKind(e))).toEqual(['routesTrafficTo', 'routesTrafficTo', 'routesTrafficTo', 'canAuthenticateAs', 'hasPermissionTo']);
     expect(kvPath.riskFactors).toEqual(['Internet exposure', 'Wide exposure', 'Vulnerabilities', 'Lateral movement', 'Sensitive data', 'Critical asset']);
     expect(kvPath.recommendations.map((r) => r.name)).toContain('Management ports should be closed on your virtual machines');
     expect(kvPath.additionalRecommendations.map((r) => r.name)).toContain('Azure Key Vault should use RBAC permission model');
@@ -60,7 +60,7 @@ describe('the article chain (internet-exposed VM with a critical CVE whose ident
     const [first] = greedyChokePoints(s.graph, s.paths);
     expect(first.label).toBe('routesTrafficTo pip-jumpbox → nic-jumpbox');
     expect(first.pathIds).toHaveLength(2);
-    const edge = s.graph.edges[(first.element as { edge: number }).edge];
+    const edge = s.graph.edge((first.element as { edge: number }).edge);
     expect(edge.properties?.nsgRules).toEqual([expect.stringMatching(/securityRules\/allow-ssh-internet$/)]);
     const kv = s.paths.find((p) => p.templateId === 'az-vm-internet-highsev-keyvault-read')!;
     const exact = targetChokePoints(s.graph, s.paths, kv.target);

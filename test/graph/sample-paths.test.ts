@@ -71,7 +71,7 @@ describe('attack paths on the sample estate', () => {
     expect(manifest.findings.blockedSubscriptionIds.map((s) => s.toLowerCase()).sort()).toEqual([...blocked].sort());
     const g = build.graph;
     const inBlocked = legacy.filter((p) => blocked.has((g.nodes[p.entry].subscriptionId ?? '').toLowerCase()));
-    const needsScanner = (p: AttackPath) => p.elements.some((e) => e.kind === 'insight' && /Vulnerab|RemoteCode/.test(e.insight)) || p.edges.some((e) => g.edges[e].kind === 'hasSecret');
+    const needsScanner = (p: AttackPath) => p.elements.some((e) => e.kind === 'insight' && /Vulnerab|RemoteCode/.test(e.insight)) || p.edges.some((e) => g.edgeKind(e) === 'hasSecret');
     expect(inBlocked.filter(needsScanner)).toEqual([]);
     // Elsewhere the scanner-based paths exist.
     expect(legacy.filter((p) => !blocked.has((g.nodes[p.entry].subscriptionId ?? '').toLowerCase())).some(needsScanner)).toBe(true);

@@ -94,7 +94,7 @@ export function securityAttackPathCommand(run: Run): Command {
         const g = session.graph;
         const show = (c: ReturnType<typeof greedyChokePoints>[number], rank: number) => {
           const el = c.element;
-          const edge = el.kind === 'edge' ? g.edges[el.edge] : undefined;
+          const edge = el.kind === 'edge' ? g.edge(el.edge) : undefined;
           return {
             rank,
             fix: c.label,
