@@ -14,11 +14,8 @@ export function keyHash(key: string): number {
   return h >>> 2;
 }
 
-/** A packed array of zeros (`new Array(n)` of a large n would be a dictionary in V8). */
 function zeros(length: number): number[] {
-  const list: number[] = [];
-  for (let i = 0; i < length; i++) list.push(0);
-  return list;
+  return new Array<number>(length).fill(0);
 }
 
 export class KeyTable {
