@@ -282,7 +282,13 @@ class Explorer {
           },
           add: (mask, into) => {
             const g = this.graph;
-            for (const v of indexesOfType(g, 'Vulnerability')) for (let e = g.firstIn(v); e !== -1; e = g.nextIn(e)) if (hit(e) && mask[cols.typeCode[cols.edgeFrom[e]]] === 1) into.add(cols.edgeFrom[e]);
+            const { inStart, inList } = cols;
+            for (const v of indexesOfType(g, 'Vulnerability')) {
+              for (let i = inStart[v], end = inStart[v + 1]; i < end; i++) {
+                const e = inList[i];
+                if (hit(e) && mask[cols.typeCode[cols.edgeFrom[e]]] === 1) into.add(cols.edgeFrom[e]);
+              }
+            }
           },
         },
         test: (n) => {
@@ -292,7 +298,9 @@ class Explorer {
         },
         collect: (n, sink) => {
           let count = 0;
-          for (let e = this.graph.firstOut(n.index); e !== -1; e = this.graph.nextOut(e)) {
+          const { outStart, outList } = cols;
+          for (let i = outStart[n.index], end = outStart[n.index + 1]; i < end; i++) {
+            const e = outList[i];
             if (!hit(e)) continue;
             this.addEdge(sink, e);
             if (++count >= EXPLORER_LIMITS.matchedPerConnection) break;
@@ -681,7 +689,8 @@ class Explorer {
     let bestSize = this.typeCount(spec.types);
     let best: Set<number> | undefined;
     const g = this.graph;
-    const { typeCode, edgeKind, edgeFrom, edgeTo } = this.columns;
+    const { typeCode, edgeKind, edgeFrom, edgeTo, outStart, outList, inStart, inList } = this.columns;
+    const permission = KIND_INDEX.hasPermissionTo;
     const consider = (estimate: number, build: () => Set<number>): void => {
       if (estimate * 2 >= bestSize) return;
       const set = build();
@@ -714,9 +723,10 @@ class Explorer {
           const set = new Set<number>();
           const seen = new Set<number>();
           for (const sc of scopes) {
-            for (let e = g.firstIn(sc); e !== -1; e = g.nextIn(e)) {
-              const from = g.edgeFrom(e);
-              if (g.edgeKind(e) !== 'hasPermissionTo' || seen.has(from)) continue;
+            for (let i = inStart[sc], end = inStart[sc + 1]; i < end; i++) {
+              const e = inList[i];
+              const from = edgeFrom[e];
+              if (edgeKind[e] !== permission || seen.has(from)) continue;
               seen.add(from);
               for (const p of this.grants.members(from)) if (spec.mask[typeCode[p]] === 1) set.add(p);
             }
@@ -731,7 +741,10 @@ class Explorer {
       consider(estimate, () => {
         const set = new Set<number>();
         for (const n of far) {
-          for (let e = k.out ? g.firstIn(n) : g.firstOut(n); e !== -1; e = k.out ? g.nextIn(e) : g.nextOut(e)) {
+          const start = k.out ? inStart : outStart;
+          const list = k.out ? inList : outList;
+          for (let i = start[n], end = start[n + 1]; i < end; i++) {
+            const e = list[i];
             if (edgeKind[e] !== kind) continue;
             const m = k.out ? edgeFrom[e] : edgeTo[e];
             if (spec.mask[typeCode[m]] === 1) set.add(m);
@@ -777,9 +790,14 @@ class Explorer {
   private *neighbours(conn: CompiledConnection, node: GraphNode, sink: Sink): Generator<number> {
     const g = this.graph;
     if (!conn.effective) {
-      for (let e = conn.out ? g.firstOut(node.index) : g.firstIn(node.index); e !== -1; e = conn.out ? g.nextOut(e) : g.nextIn(e)) {
-        if (g.edgeKind(e) !== conn.edge) continue;
-        const m = conn.out ? g.edgeTo(e) : g.edgeFrom(e);
+      const { edgeKind, edgeFrom, edgeTo } = this.columns;
+      const start = conn.out ? this.columns.outStart : this.columns.inStart;
+      const list = conn.out ? this.columns.outList : this.columns.inList;
+      const kind = KIND_INDEX[conn.edge];
+      for (let i = start[node.index], end = start[node.index + 1]; i < end; i++) {
+        const e = list[i];
+        if (edgeKind[e] !== kind) continue;
+        const m = conn.out ? edgeTo[e] : edgeFrom[e];
         if (!this.target(conn, m)) continue;
         this.addEdge(sink, e);
         yield m;

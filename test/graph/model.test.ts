@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { SecurityGraph, type EdgeKind } from '../../src/graph/index.js';
+import { KeyTable, keyHash } from '../../src/graph/key-table.js';
+
+const vm = (graph: SecurityGraph, name: string) => graph.addNode({ key: `/vms/${name}`, id: `/VMs/${name}`, type: 'AzureVM', name });
+
+describe('SecurityGraph edge records', () => {
+  it('lists a node’s edges out and in in the order they were added, with their fields', () => {
+    const g = new SecurityGraph();
+    const [a, b, c] = ['a', 'b', 'c'].map((n) => vm(g, n));
+    const e1 = g.addEdge(a, b, 'routesTrafficTo', { ports: ['22'] });
+    const e2 = g.addEdge(a, c, 'contains', undefined, true);
+    const e3 = g.addEdge(c, b, 'lateralMovementTo');
+    expect([e1, e2, e3]).toEqual([0, 1, 2]);
+    expect(g.outEdges(a.index)).toEqual([0, 1]);
+    expect(g.inEdges(b.index)).toEqual([0, 2]);
+    expect(g.outEdges(b.index)).toEqual([]);
+    expect([g.outDegree(a.index), g.inDegree(b.index), g.inDegree(a.index)]).toEqual([2, 2, 0]);
+    expect(g.edge(e1)).toEqual({ index: 0, from: a.index, to: b.index, kind: 'routesTrafficTo', properties: { ports: ['22'] } });
+    expect([g.edgeFrom(e3), g.edgeTo(e3), g.edgeKind(e3), g.edgeProperties(e3)]).toEqual([c.index, b.index, 'lateralMovementTo', undefined]);
+    expect(g.edgeCount).toBe(3);
+    expect(g.outgoing(a, 'contains').map((e) => e.to)).toEqual([c.index]);
+    expect(g.incoming(b).map((e) => e.kind)).toEqual(['routesTrafficTo', 'lateralMovementTo']);
+    expect(g.edgeCounts()).toEqual({ contains: 1, lateralMovementTo: 1, routesTrafficTo: 1 });
+  });
+
+  it('adds an edge once per (from, to, kind), below and above the hub degree where a set takes over', () => {
+    const g = new SecurityGraph();
+    const hub = vm(g, 'hub');
+    const targets = Array.from({ length: 40 }, (_, i) => vm(g, `t${i}`));
+    const first = targets.map((t) => g.addEdge(hub, t, 'routesTrafficTo'));
+    // Every second call for the same triple returns the first edge; another kind is another edge.
+    expect(targets.map((t) => g.addEdge(hub, t, 'routesTrafficTo'))).toEqual(first);
+    const other = g.addEdge(hub, targets[3], 'lateralMovementTo');
+    expect(other).toBe(40);
+    expect(g.addEdge(hub, targets[3], 'lateralMovementTo')).toBe(other);
+    expect(g.outDegree(hub.index)).toBe(41);
+    expect(g.outEdges(hub.index)).toEqual([...first, other]);
+    for (const t of targets) expect(g.inDegree(t.index)).toBe(t === targets[3] ? 2 : 1);
+  });
+
+  it('throws on an edge number it does not have', () => {
+    const g = new SecurityGraph();
+    expect(() => g.edge(0)).toThrow(RangeError);
+  });
+
+  it('finds nodes by key and returns the first node for a key given twice', () => {
+    const g = new SecurityGraph();
+    const a = vm(g, 'a');
+    expect(vm(g, 'a')).toBe(a);
+    expect(g.size).toBe(1);
+    expect(g.indexOf('/vms/a')).toBe(a.index);
+    expect(g.node('/vms/missing')).toBeUndefined();
+    expect(g.indexOf('/vms/missing')).toBeUndefined();
+  });
+});
+
+describe('KeyTable', () => {
+  it('keeps every key through growth and tells absent keys apart', () => {
+    const keys = Array.from({ length: 50_000 }, (_, i) => `/subscriptions/00000000-0000-0000-0000-${String(i % 97).padStart(12, '0')}/resourcegroups/rg-${i}`);
+    const table = new KeyTable((n) => keys[n]);
+    const added = keys.filter((k, i) => table.getOrAdd(k, i) === -1).length;
+    expect(added).toBe(keys.length);
+    expect(table.size).toBe(keys.length);
+    const wrong = keys.filter((k, i) => table.get(k) !== i || table.getOrAdd(k, 999_999) !== i);
+    expect(wrong).toEqual([]);
+    expect(table.get('/subscriptions/elsewhere')).toBe(-1);
+    expect(table.size).toBe(keys.length);
+  });
+
+  it('compares the keys themselves when hashes collide', () => {
+    // Two keys with one hash: the table must still keep them apart.
+    const byHash = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; pair === undefined && i < 2_000_000; i++) {
+      const k = `k${i}`;
+      const h = keyHash(k) & 0xffff;
+      const seen = byHash.get(h);
+      if (seen !== undefined && keyHash(seen) === keyHash(k)) pair = [seen, k];
+      else byHash.set(h, k);
+    }
+    expect(pair).toBeDefined();
+    const keys: string[] = pair!;
+    expect(keyHash(keys[0])).toBe(keyHash(keys[1]));
+    const table = new KeyTable((n) => keys[n]);
+    expect(table.getOrAdd(keys[0], 0)).toBe(-1);
+    expect(table.getOrAdd(keys[1], 1)).toBe(-1);
+    expect([table.get(keys[0]), table.get(keys[1])]).toEqual([0, 1]);
+  });
+
+  it('hashes to small integers', () => {
+    for (const k of ['', 'a', '/subscriptions/x', 'é✓']) {
+      const h = keyHash(k);
+      expect(Number.isInteger(h) && h >= 0 && h < 2 ** 30).toBe(true);
+    }
+  });
+});
+
+const kinds: EdgeKind[] = ['contains', 'routesTrafficTo'];
+describe('edge kinds', () => {
+  it('reads kinds back by name', () => {
+    const g = new SecurityGraph();
+    const [a, b] = ['a', 'b'].map((n) => vm(g, n));
+    for (const k of kinds) g.addEdge(a, b, k);
+    expect(g.outEdges(a.index).map((e) => g.edgeKind(e))).toEqual(kinds);
+  });
+});
