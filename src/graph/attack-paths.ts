@@ -8,7 +8,7 @@
 import { hash } from 'node:crypto';
 import { atLeast, containersOf, principalAndGroups, reachableTargets, type Access } from './access.js';
 import { expandEntityType } from './entity-types.js';
-import type { EdgeKind, GraphEdge, GraphNode, SecurityGraph } from './model.js';
+import type { GraphEdge, GraphNode, SecurityGraph } from './model.js';
 import { RISK_LEVELS, type AttackPathTemplate, type NodeSpec, type RecommendationRef, type RiskLevel, type StepSpec } from './templates.js';
 import { INTERNET_KEY } from './build-network.js';
 
@@ -143,12 +143,6 @@ interface Partial {
   edges: number[];
 }
 
-/** The first edge of `kind` from node `from` to node `to`, or -1. */
-function edgeTo(graph: SecurityGraph, from: number, kind: EdgeKind, to: number): number {
-  for (let e = graph.firstOut(from); e !== -1; e = graph.nextOut(e)) if (graph.edgeTo(e) === to && graph.edgeKind(e) === kind) return e;
-  return -1;
-}
-
 /** The chain principal → (memberOf → group)? → scope → contains… → target for one permission edge. */
 function permissionChain(graph: SecurityGraph, principal: GraphNode, target: GraphNode, via: GraphEdge[]): Partial | undefined {
   const ancestors = containersOf(graph, target);
@@ -160,7 +154,7 @@ function permissionChain(graph: SecurityGraph, principal: GraphNode, target: Gra
   const nodes: number[] = [];
   const edges: number[] = [];
   if (edge.from !== principal.index) {
-    const member = edgeTo(graph, principal.index, 'memberOf', edge.from);
+    const member = graph.findEdge(principal.index, 'memberOf', edge.from);
     if (member === -1) return undefined;
     edges.push(member);
     nodes.push(edge.from);
@@ -171,7 +165,7 @@ function permissionChain(graph: SecurityGraph, principal: GraphNode, target: Gra
   const down = ancestors.slice(0, ancestors.indexOf(edge.to)).reverse();
   let current = edge.to;
   for (const n of down) {
-    const c = edgeTo(graph, current, 'contains', n);
+    const c = graph.findEdge(current, 'contains', n);
     if (c === -1) return undefined;
     edges.push(c);
     nodes.push(n);

@@ -870,8 +870,7 @@ class Explorer {
       if (via.from !== principal.index) for (const e of this.memberPath(principal.index, via.from)) this.addEdge(sink, e);
       this.addEdge(sink, via.index);
       for (let i = chain.indexOf(via.to); i > 0; i--) {
-        let e = g.firstOut(chain[i]);
-        while (e !== -1 && !(g.edgeTo(e) === chain[i - 1] && g.edgeKind(e) === 'contains')) e = g.nextOut(e);
+        const e = g.findEdge(chain[i], 'contains', chain[i - 1]);
         if (e !== -1) this.addEdge(sink, e);
       }
     }

@@ -233,9 +233,8 @@ export class SecurityGraph {
     const target = t * NODE_FIELDS;
     if (!unique) {
       if (nodes[source + OUT_DEGREE] <= HUB_DEGREE) {
-        for (let e = nodes[source + FIRST_OUT]; e !== -1; e = edges[e * EDGE_FIELDS + NEXT_OUT]) {
-          if (edges[e * EDGE_FIELDS + TO] === t && edges[e * EDGE_FIELDS + KIND] === k) return e;
-        }
+        const found = this.findEdge(f, kind, t);
+        if (found !== -1) return found;
       } else {
         const hit = this.hubEdges.get(f)!.get(t * 16 + k);
         if (hit !== undefined) return hit;
@@ -260,6 +259,16 @@ export class SecurityGraph {
       this.hubEdges.set(f, set);
     } else if (!unique && degree > HUB_DEGREE + 1) this.hubEdges.get(f)!.set(t * 16 + k, e);
     return e;
+  }
+
+  /** The first edge of `kind` from node `from` to node `to` (walking `from`'s edges out), or -1. */
+  findEdge(from: number, kind: EdgeKind, to: number): number {
+    const edges = this.edgeRecords;
+    const k = KIND_INDEX[kind];
+    for (let e = this.nodeRecords[from * NODE_FIELDS + FIRST_OUT]; e !== -1; e = edges[e * EDGE_FIELDS + NEXT_OUT]) {
+      if (edges[e * EDGE_FIELDS + TO] === to && edges[e * EDGE_FIELDS + KIND] === k) return e;
+    }
+    return -1;
   }
 
   edgeFrom(e: number): number {
