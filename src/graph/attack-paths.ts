@@ -300,8 +300,9 @@ function walk(graph: SecurityGraph, entry: GraphNode, steps: Array<{ step: StepS
 }
 
 function instance(graph: SecurityGraph, t: AttackPathTemplate, entry: GraphNode, entryInsights: string[], prefix: Partial, tail: Partial): AttackPath {
-  const nodes = [...prefix.nodes, ...tail.nodes];
-  const edges = [...prefix.edges, ...tail.edges];
+  // \`concat\` makes lists of the exact length (a spread leaves room to grow, kept by every path).
+  const nodes = prefix.nodes.concat(tail.nodes);
+  const edges = prefix.edges.concat(tail.edges);
   const target = graph.nodes[nodes[nodes.length - 1]];
   const exposure = entry.insights.get('exposedToInternet')?.value as { width?: string } | undefined;
   const widthFixed = (t.entry?.insights ?? []).some((s) => s.includes('width='));
@@ -331,9 +332,9 @@ function instance(graph: SecurityGraph, t: AttackPathTemplate, entry: GraphNode,
       if (e === undefined) continue;
       on = b.element === 'hasPermissionTo' ? target : graph.nodes[graph.edgeFrom(e)];
     } else if (!entryInsights.includes(b.element) && !(b.element === 'hasHighSeverityVulnerabilities' && entryInsights.includes('vulnerableToRemoteCodeExecution'))) continue;
-    recommendations.push({ ...b.recommendation, resourceId: on.id });
+    recommendations.push({ key: b.recommendation.key, name: b.recommendation.name, resourceId: on.id });
   }
-  const additional: PathRecommendation[] = (t.reduces ?? []).map((r) => ({ ...r, resourceId: assessedOnTarget(r) ? target.id : entry.id }));
+  const additional: PathRecommendation[] = (t.reduces ?? []).map((r) => ({ key: r.key, name: r.name, resourceId: assessedOnTarget(r) ? target.id : entry.id }));
   const keys = nodes.map((n) => graph.nodes[n].key);
   const names = nodes.filter((n) => graph.nodes[n].type !== 'Internet').map((n) => graph.nodes[n].name);
   return {

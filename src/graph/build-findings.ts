@@ -76,18 +76,26 @@ interface VulnSummary {
 export class FindingsBuilder {
   readonly stats: FindingStats = { findings: 0, vulnerabilities: 0, secrets: 0, suppressed: 0, unknownResources: 0, unresolvedSecretTargets: 0, unknownResourceIds: [] };
   private readonly vulns = new Map<number, VulnSummary>();
-  private readonly storageByName = new Map<string, GraphNode>();
-  private readonly sqlByHost = new Map<string, GraphNode>();
-  private readonly vmByName = new Map<string, GraphNode>();
+  /** Vulnerability nodes by CVE id as given (a few hundred CVEs over a hundred thousand findings). */
+  private readonly vulnNodes = new Map<string, GraphNode>();
+  /** Name lookups for secret targets, made on the first secret that names a host. */
+  private names: { storage: Map<string, GraphNode>; sql: Map<string, GraphNode>; vm: Map<string, GraphNode> } | undefined;
 
-  constructor(private readonly graph: SecurityGraph, private readonly rows: RowIndex) {
-    for (const n of graph.nodesOfType('AzureStorageAccount')) this.storageByName.set(n.name.toLowerCase(), n);
-    for (const n of graph.nodesOfType('AzureSqlServer')) {
-      this.sqlByHost.set(n.name.toLowerCase(), n);
+  constructor(private readonly graph: SecurityGraph, private readonly rows: RowIndex) {}
+
+  private byName(): NonNullable<FindingsBuilder['names']> {
+    if (this.names !== undefined) return this.names;
+    const storage = new Map<string, GraphNode>();
+    const sql = new Map<string, GraphNode>();
+    const vm = new Map<string, GraphNode>();
+    for (const n of this.graph.nodesOfType('AzureStorageAccount')) storage.set(n.name.toLowerCase(), n);
+    for (const n of this.graph.nodesOfType('AzureSqlServer')) {
+      sql.set(n.name.toLowerCase(), n);
       const fqdn = n.properties.fullyQualifiedDomainName;
-      if (typeof fqdn === 'string') this.sqlByHost.set(fqdn.toLowerCase(), n);
+      if (typeof fqdn === 'string') sql.set(fqdn.toLowerCase(), n);
     }
-    for (const n of graph.nodesOfType('AzureVM')) this.vmByName.set(n.name.toLowerCase(), n);
+    for (const n of this.graph.nodesOfType('AzureVM')) vm.set(n.name.toLowerCase(), n);
+    return (this.names = { storage, sql, vm });
   }
 
   add(findings: Iterable<GraphFinding>): void {
@@ -114,13 +122,17 @@ export class FindingsBuilder {
   private vulnerability(node: GraphNode, f: GraphFinding): void {
     this.stats.vulnerabilities++;
     const g = this.graph;
-    const vuln = g.addNode({
-      key: `vulnerability:${f.id.toLowerCase()}`,
-      id: f.id,
-      type: 'Vulnerability',
-      name: f.id,
-      properties: { severity: f.severity, title: f.title ?? null, cvssScore: f.cvssScore ?? null, remoteCodeExecution: f.remoteCodeExecution === true },
-    });
+    let vuln = this.vulnNodes.get(f.id);
+    if (vuln === undefined) {
+      vuln = g.addNode({
+        key: `vulnerability:${f.id.toLowerCase()}`,
+        id: f.id,
+        type: 'Vulnerability',
+        name: f.id,
+        properties: { severity: f.severity, title: f.title ?? null, cvssScore: f.cvssScore ?? null, remoteCodeExecution: f.remoteCodeExecution === true },
+      });
+      this.vulnNodes.set(f.id, vuln);
+    }
     g.addEdge(node, vuln, 'hasVulnerability', { severity: f.severity, packageName: f.packageName ?? null, installedVersion: f.installedVersion ?? null, fixedVersion: f.fixedVersion ?? null });
     let s = this.vulns.get(node.index);
     if (!s) this.vulns.set(node.index, (s = { count: 0, high: [], rce: [] }));
@@ -154,10 +166,11 @@ export class FindingsBuilder {
     const t = target.toLowerCase();
     if (t.startsWith('/subscriptions/')) return this.graph.node(canonicalKey(target));
     const host = t.replace(/^tcp:/, '').replace(/,\d+$/, '');
-    if (/storage/i.test(type) || type === 'sasToken') return this.storageByName.get(host.split('.')[0]);
-    if (/sql/i.test(type)) return this.sqlByHost.get(host) ?? this.sqlByHost.get(host.split('.')[0]);
-    if (type === 'sshPrivateKey') return this.vmByName.get(host) ?? this.vmByName.get(host.split('.')[0]);
-    return this.storageByName.get(host.split('.')[0]) ?? this.sqlByHost.get(host) ?? this.vmByName.get(host);
+    const names = this.byName();
+    if (/storage/i.test(type) || type === 'sasToken') return names.storage.get(host.split('.')[0]);
+    if (/sql/i.test(type)) return names.sql.get(host) ?? names.sql.get(host.split('.')[0]);
+    if (type === 'sshPrivateKey') return names.vm.get(host) ?? names.vm.get(host.split('.')[0]);
+    return names.storage.get(host.split('.')[0]) ?? names.sql.get(host) ?? names.vm.get(host);
   }
 
   private summarize(): void {
@@ -165,8 +178,9 @@ export class FindingsBuilder {
     for (const [index, s] of this.vulns) {
       const node = g.nodes[index];
       g.addInsight(node, 'hasVulnerabilities', { count: s.count });
-      if (s.high.length > 0) g.addInsight(node, 'hasHighSeverityVulnerabilities', { cves: s.high.sort() });
-      if (s.rce.length > 0) g.addInsight(node, 'vulnerableToRemoteCodeExecution', { cves: s.rce.sort() });
+      // Copies of the exact length: the lists grew by \`push\`, with room for more.
+      if (s.high.length > 0) g.addInsight(node, 'hasHighSeverityVulnerabilities', { cves: s.high.slice().sort() });
+      if (s.rce.length > 0) g.addInsight(node, 'vulnerableToRemoteCodeExecution', { cves: s.rce.slice().sort() });
     }
   }
 }

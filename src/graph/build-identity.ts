@@ -40,8 +40,11 @@ const PRINCIPAL_TYPES: Readonly<Record<string, EntityType>> = {
 };
 
 export class IdentityIndex {
-  /** principal object id (lower case) → node index */
-  readonly byPrincipal = new Map<string, number>();
+  /**
+   * Principal object id (lower case) → node number, for the principals whose node is not keyed by it (user-assigned
+   * identity resources are keyed by their resource id); every other principal is found by its key.
+   */
+  readonly aliases = new Map<string, number>();
   readonly roles = new Map<string, { roleName: string; capabilities: string[] }>();
   readonly stats: IdentityStats = { roleAssignments: 0, unresolvedRoles: 0, unresolvedScopes: 0 };
 
@@ -49,7 +52,9 @@ export class IdentityIndex {
 
   principal(objectId: string, principalType?: string): GraphNode {
     const lower = objectId.toLowerCase();
-    const known = this.byPrincipal.get(lower);
+    const alias = this.aliases.get(lower);
+    if (alias !== undefined) return this.graph.nodes[alias];
+    const known = this.graph.indexOf(principalKey(lower));
     if (known !== undefined) return this.graph.nodes[known];
     const dir = this.directory.get(lower);
     const type = PRINCIPAL_TYPES[String(dir?.type ?? principalType ?? '').toLowerCase()] ?? 'ServicePrincipal';
@@ -60,7 +65,6 @@ export class IdentityIndex {
       name: dir?.displayName ?? objectId,
       properties: { objectId, principalType: dir?.type ?? principalType ?? null, userPrincipalName: dir?.userPrincipalName ?? null },
     });
-    this.byPrincipal.set(lower, node.index);
     return node;
   }
 
@@ -88,7 +92,7 @@ export function addManagedIdentities(graph: SecurityGraph, rows: RowIndex, ids: 
   // User-assigned identity resources are principals too.
   for (const node of graph.nodesOfType('ManagedIdentity')) {
     const principalId = node.properties.principalId;
-    if (typeof principalId === 'string') ids.byPrincipal.set(principalId.toLowerCase(), node.index);
+    if (typeof principalId === 'string') ids.aliases.set(principalId.toLowerCase(), node.index);
     graph.addInsight(node, 'isManaged');
   }
   for (let i = 0; i < candidates.length; i++) {
@@ -109,7 +113,8 @@ export function addManagedIdentities(graph: SecurityGraph, rows: RowIndex, ids: 
         properties: { principalId, tenantId: identity.tenantId ?? null, assignment: 'SystemAssigned', resourceId: row.id },
       });
       graph.addInsight(mi, 'isManaged');
-      ids.byPrincipal.set(principalId.toLowerCase(), mi.index);
+      // Found by its key from now on (a user-assigned identity claiming the same object id no longer answers).
+      if (ids.aliases.size > 0) ids.aliases.delete(principalId.toLowerCase());
       graph.addEdge(resource, mi, 'canAuthenticateAs', SYSTEM_ASSIGNED);
     }
     const user = asRecord(identity.userAssignedIdentities);
@@ -152,8 +157,10 @@ export function addRoleAssignments(graph: SecurityGraph, assignments: Iterable<A
       capabilities: role?.capabilities ?? [],
       conditional: typeof props.condition === 'string' && props.condition !== '',
     };
-    const edge = graph.addEdge(principal, target, 'hasPermissionTo', { grants: [] as unknown[] });
-    (graph.edgeProperties(edge)!.grants as unknown[]).push(grant);
+    // A new edge gets a list of exactly one grant (\`push\` on an empty list would reserve room for sixteen more).
+    const edges = graph.edgeCount;
+    const edge = graph.addEdge(principal, target, 'hasPermissionTo', { grants: [grant] });
+    if (edge < edges) (graph.edgeProperties(edge)!.grants as unknown[]).push(grant);
   }
 }
 

@@ -31,6 +31,10 @@ export const MANAGEMENT_PORTS: ReadonlyArray<number> = [22, 3389, 5985, 5986];
 const ALL_PORTS: PortRange[] = [{ from: 0, to: 65535 }];
 /** The properties of every NIC → VM edge (shared: edge properties are never changed after the build). */
 const ATTACHMENT = Object.freeze({ attachment: true });
+/** The properties of the Internet → public IP edges, and of a public IP → load balancer or gateway edge (shared). */
+const WIDE_ROUTE = Object.freeze({ width: 'wide' });
+const NARROW_ROUTE = Object.freeze({ width: 'narrow' });
+const NO_DETAIL = Object.freeze({});
 
 export interface NetworkStats {
   nics: number;
@@ -197,17 +201,19 @@ export class NetworkBuilder {
     const ports = exposures.map((x) => ({ protocol: x.protocol, ports: x.ports.map((r) => (r.from === r.to ? String(r.from) : `${r.from}-${r.to}`)), width: x.width }));
     const rules = exposures.flatMap((x) => [x.allowedBy.subnet, x.allowedBy.nic]).filter((r): r is NsgRule => r !== undefined);
     const routeProps = { ports, width: wide ? 'wide' : 'narrow', nsgRules: [...new Set(rules.map((r) => r.id ?? r.name))] };
-    g.addEdge(this.internet, d.publicIp, 'routesTrafficTo', { width: routeProps.width });
+    g.addEdge(this.internet, d.publicIp, 'routesTrafficTo', wide ? WIDE_ROUTE : NARROW_ROUTE);
     if (d.via) {
-      g.addEdge(d.publicIp, d.via, 'routesTrafficTo', {});
+      g.addEdge(d.publicIp, d.via, 'routesTrafficTo', NO_DETAIL);
       g.addEdge(d.via, nic, 'routesTrafficTo', { ...routeProps, rule: d.rule });
     } else g.addEdge(d.publicIp, nic, 'routesTrafficTo', routeProps);
     const previous = target.insights.get('exposedToInternet')?.value as ExposureInsight | undefined;
     const insight: ExposureInsight = previous ?? { width: 'narrow', ports: [], entryPoints: [], nsgRules: [], ...nsgs };
     if (wide) insight.width = 'wide';
-    for (const p of ports) insight.ports.push(p);
-    insight.entryPoints.push(d.publicIp.id);
-    for (const r of routeProps.nsgRules) if (!insight.nsgRules.includes(r)) insight.nsgRules.push(r);
+    // Lists of the exact length (\`push\` would leave room for sixteen more on each exposed node).
+    insight.ports = insight.ports.concat(ports);
+    insight.entryPoints = insight.entryPoints.concat(d.publicIp.id);
+    const newRules = routeProps.nsgRules.filter((r) => !insight.nsgRules.includes(r));
+    if (newRules.length > 0) insight.nsgRules = insight.nsgRules.concat(newRules);
     g.addInsight(target, 'exposedToInternet', insight);
     g.addInsight(target, 'exposureWidth', insight.width);
   }
@@ -221,7 +227,7 @@ export class NetworkBuilder {
     candidates.sort((a, b) => a - b);
     for (const index of candidates) {
       const node = g.nodes[index];
-      const width = paasExposure(node, firewallRules.get(node.key));
+      const width = paasExposure(node, FIREWALLED.has(node.type) ? firewallRules.get(node.key) : undefined);
       if (width === undefined) continue;
       g.addEdge(this.internet, node, 'routesTrafficTo', { width });
       g.addInsight(node, 'exposedToInternet', { width, ports: [], entryPoints: [], nsgRules: [] } satisfies ExposureInsight);
@@ -266,6 +272,9 @@ const PAAS_TYPES: ReadonlyArray<GraphNode['type']> = [
   'AzureKubernetesCluster',
   'AzureApiManagement',
 ];
+
+/** The entity types whose exposure their server-level firewall rules decide. */
+const FIREWALLED: ReadonlySet<GraphNode['type']> = new Set(['AzureSqlServer', 'AzurePostgreSQL', 'AzureMySQL']);
 
 /** Exposure width of a PaaS resource, or undefined when it is not reachable from the internet. */
 export function paasExposure(node: GraphNode, firewall: Array<{ start: string; end: string }> | undefined): 'wide' | 'narrow' | undefined {

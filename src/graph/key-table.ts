@@ -20,12 +20,20 @@ function zeros(length: number): number[] {
 
 export class KeyTable {
   /** Slot i: `[2i]` the key's hash, `[2i + 1]` its node number + 1 (0: empty). */
-  private slots = zeros(2 * 1024);
-  private mask = 1023;
+  private slots: number[];
+  private mask: number;
   private count = 0;
 
-  /** `keyOf(n)` is the key of node n (the table keeps numbers, not strings). */
-  constructor(private readonly keyOf: (node: number) => string) {}
+  /**
+   * `keyOf(n)` is the key of node n (the table keeps numbers, not strings). `expected`: how many keys the table is
+   * sized for up front (it grows past that; a good guess saves the copies of growing through every power of two).
+   */
+  constructor(private readonly keyOf: (node: number) => string, expected = 0) {
+    let capacity = 1024;
+    while (capacity < 2 * expected) capacity *= 2;
+    this.slots = zeros(2 * capacity);
+    this.mask = capacity - 1;
+  }
 
   get size(): number {
     return this.count;

@@ -116,6 +116,14 @@ export interface NodeInput {
   tags?: Record<string, string>;
 }
 
+/** The insight object of each id without a value (shared: insights are never changed once added). */
+const bareInsights = new Map<string, Insight>();
+function bareInsight(id: string): Insight {
+  let insight = bareInsights.get(id);
+  if (insight === undefined) bareInsights.set(id, (insight = Object.freeze({ id })));
+  return insight;
+}
+
 /** Node numbers of an insight nobody carries (shared). */
 const NONE: ReadonlyArray<number> = Object.freeze([]);
 
@@ -151,7 +159,7 @@ const NODE_FIELDS = 6;
  */
 export class SecurityGraph {
   readonly nodes: GraphNode[] = [];
-  private readonly byKey = new KeyTable((n) => this.nodes[n].key);
+  private readonly byKey: KeyTable;
   private readonly byType = new Map<EntityType, number[]>();
   /** Per hub node: `to * 16 + kind` → edge number of its checked edges, for duplicate checks. */
   private readonly hubEdges = new Map<number, Map<number, number>>();
@@ -160,6 +168,11 @@ export class SecurityGraph {
   private readonly edgeRecords: number[] = [];
   private readonly edgeProps: Array<Record<string, unknown> | undefined> = [];
   private readonly nodeRecords: number[] = [];
+
+  /** `expectedNodes`: about how many nodes the graph will have (a hint for sizing its key index; 0: unknown). */
+  constructor(expectedNodes = 0) {
+    this.byKey = new KeyTable((n) => this.nodes[n].key, expectedNodes);
+  }
 
   get size(): number {
     return this.nodes.length;
@@ -344,7 +357,7 @@ export class SecurityGraph {
 
   addInsight(node: GraphNode, id: string, value?: unknown): void {
     if (node.insights === NO_INSIGHTS) (node as { insights: NodeInsights }).insights = new NodeInsights();
-    if (node.insights.put(value === undefined ? { id } : { id, value })) {
+    if (node.insights.put(value === undefined ? bareInsight(id) : { id, value })) {
       let list = this.byInsight.get(id);
       if (list === undefined) this.byInsight.set(id, (list = []));
       list.push(node.index);
