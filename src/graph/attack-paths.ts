@@ -281,7 +281,7 @@ function walk(graph: SecurityGraph, entry: GraphNode, steps: Array<{ step: StepS
           if (!spec.types.has(target.type) || !atLeast(access.level, step.access ?? 'read') || !spec.test(target)) continue;
           const via = permissionChain(graph, at, target, access.via);
           if (!via) continue;
-          next.push({ at: target, chain: { nodes: [...chain.nodes, ...via.nodes], edges: [...chain.edges, ...via.edges] } });
+          next.push({ at: target, chain: { nodes: chain.nodes.concat(via.nodes), edges: chain.edges.concat(via.edges) } });
           if (next.length >= limit) break;
         }
       } else {
@@ -289,7 +289,7 @@ function walk(graph: SecurityGraph, entry: GraphNode, steps: Array<{ step: StepS
           if (graph.edgeKind(e) !== step.edge) continue;
           const to = graph.nodes[graph.edgeTo(e)];
           if (!spec.test(to) || chain.nodes.includes(to.index)) continue;
-          next.push({ at: to, chain: { nodes: [...chain.nodes, to.index], edges: [...chain.edges, e] } });
+          next.push({ at: to, chain: { nodes: chain.nodes.concat(to.index), edges: chain.edges.concat(e) } });
         }
       }
     }
@@ -345,14 +345,15 @@ function instance(graph: SecurityGraph, t: AttackPathTemplate, entry: GraphNode,
     displayName: target.index === entry.index ? `${t.name}: ${entry.name}` : `${t.name}: ${entry.name} → ${target.name}`,
     description: `${t.description ?? t.name} Path: ${names.join(' → ')}.`,
     riskLevel: level,
-    riskFactors: factors,
+    // Copies of the exact length of the lists built by \`push\` (every path keeps them).
+    riskFactors: factors.slice(),
     entry: entry.index,
     target: target.index,
     nodes,
     edges,
-    elements,
-    recommendations: dedupe(recommendations),
-    additionalRecommendations: dedupe(additional),
+    elements: elements.slice(),
+    recommendations: dedupe(recommendations).slice(),
+    additionalRecommendations: dedupe(additional).slice(),
   };
 }
 

@@ -43,7 +43,7 @@ function findingNode(graph: SecurityGraph, rows: RowIndex, f: GraphFinding): Gra
   const key = canonicalKey(f.resourceId);
   const node = graph.node(key);
   if (node?.type === 'AzureDisk') {
-    const managedBy = rows.get(key)?.managedBy;
+    const managedBy = rows.ofNode(node.index)?.managedBy;
     const owner = typeof managedBy === 'string' && managedBy !== '' ? graph.node(canonicalKey(managedBy)) : undefined;
     return owner ?? node;
   }
@@ -100,13 +100,20 @@ export class FindingsBuilder {
 
   add(findings: Iterable<GraphFinding>): void {
     const unknown = new Set<string>();
+    // A scanner reports a resource's findings together: the resource of the finding before is reused.
+    let lastResourceId: string | undefined;
+    let lastNode: GraphNode | undefined;
     for (const f of findings) {
       this.stats.findings++;
       if (f.suppressed) {
         this.stats.suppressed++;
         continue;
       }
-      const node = findingNode(this.graph, this.rows, f);
+      if (f.resourceId !== lastResourceId) {
+        lastResourceId = f.resourceId;
+        lastNode = findingNode(this.graph, this.rows, f);
+      }
+      const node = lastNode;
       if (!node) {
         this.stats.unknownResources++;
         if (unknown.size < 100) unknown.add(f.resourceId);

@@ -59,6 +59,7 @@ export class NetworkBuilder {
   private readonly lateral = new Map<readonly number[], { ports: readonly number[]; source: 'VirtualNetwork' }>();
   /** NIC ipConfiguration key → deliveries of internet traffic to it. */
   private readonly deliveries = new Map<string, Delivery[]>();
+  private readonly subnets = new Map<string, { nsgKey: string | undefined; vnet: GraphNode | undefined }>();
 
   constructor(private readonly graph: SecurityGraph, private readonly rows: RowIndex) {
     this.internet = graph.addNode({ key: INTERNET_KEY, id: 'Internet', type: 'Internet', name: 'Internet', properties: {} });
@@ -74,8 +75,18 @@ export class NetworkBuilder {
     return rules;
   }
 
-  private subnetNsg(subnetKey: string | undefined): string | undefined {
+  /** A subnet's NSG and virtual network, read once per subnet (a hundred thousand NICs share a few hundred). */
+  private subnet(subnetKey: string | undefined): { nsgKey: string | undefined; vnet: GraphNode | undefined } | undefined {
     if (subnetKey === undefined) return undefined;
+    let hit = this.subnets.get(subnetKey);
+    if (hit === undefined) {
+      const vnet = this.graph.node(subnetKey.slice(0, subnetKey.indexOf('/subnets/')));
+      this.subnets.set(subnetKey, (hit = { nsgKey: this.subnetNsg(subnetKey), vnet }));
+    }
+    return hit;
+  }
+
+  private subnetNsg(subnetKey: string): string | undefined {
     const row = this.rows.get(subnetKey);
     if (row) return idOf(asRecord(row.properties)?.networkSecurityGroup);
     const vnet = this.rows.get(ownerOf(subnetKey));
@@ -168,7 +179,8 @@ export class NetworkBuilder {
         if (typeof rec?.id !== 'string') continue;
         const ipcKey = canonicalKey(rec.id);
         const subnetKey = idOf(asRecord(rec.properties)?.subnet);
-        const subnetNsgKey = this.subnetNsg(subnetKey);
+        const subnet = this.subnet(subnetKey);
+        const subnetNsgKey = subnet?.nsgKey;
         const subnetRules = this.rules(subnetNsgKey);
         const target = vm ?? nic;
         for (const d of this.deliveries.get(ipcKey) ?? []) {
@@ -178,8 +190,8 @@ export class NetworkBuilder {
           this.expose(target, nic, d, exposures, { subnetNsg: subnetNsgKey, nicNsg: nicNsgKey });
         }
         // Lateral movement inside the virtual network.
-        if (vm && subnetKey) {
-          const vnet = g.node(subnetKey.slice(0, subnetKey.indexOf('/subnets/')));
+        if (vm && subnet) {
+          const vnet = subnet.vnet;
           if (vnet) {
             g.addEdge(vm, vnet, 'lateralMovementTo');
             const open = vnetReachablePorts(subnetRules, nicRules, MANAGEMENT_PORTS, 'Tcp');

@@ -112,9 +112,17 @@ export class ResourceNodes {
 
   constructor(private readonly graph: SecurityGraph, private readonly rows: RowIndex) {}
 
+  /** The last type `add` was given and whether its rows are entities (rows come in runs of one type). */
+  private lastTypeKey: string | undefined;
+  private lastIsEntity = false;
+
   /** Adds the row when it is an entity (`typeKey` is its lower-case type). */
   add(row: ArgRow, typeKey: string): void {
-    if (!isEntityRow(typeKey)) return;
+    if (typeKey !== this.lastTypeKey) {
+      this.lastTypeKey = typeKey;
+      this.lastIsEntity = isEntityRow(typeKey);
+    }
+    if (!this.lastIsEntity) return;
     const key = canonicalKey(row.id);
     const node = resourceNode(this.graph, row, key, typeKey);
     this.rows.set(node.index, row);

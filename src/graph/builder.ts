@@ -65,9 +65,13 @@ export function buildGraph(input: GraphInput): GraphBuild {
   };
 
   const resources = new ResourceNodes(graph, rows);
+  // Rows come in runs of one type (one file per table, generators and exports group by type): the run's lower-case
+  // type is reused while the type is equal to the row before's.
+  let runType: string | undefined;
+  let runTypeKey = '';
   for (let i = 0; i < all.length; i++) {
     const row = all[i];
-    const type = lowerCaseType(row.type);
+    const type = row.type === runType ? runTypeKey : (runTypeKey = lowerCaseType((runType = row.type)));
     if (type === ROLE_DEFINITION) roleDefinitions.push(row);
     else if (type === ROLE_ASSIGNMENT) roleAssignments.push(row);
     else {
