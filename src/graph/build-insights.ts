@@ -78,6 +78,9 @@ export function allowsBasicAuthentication(node: GraphNode): boolean {
   }
 }
 
+/** The entity types `allowsBasicAuthentication` reads. */
+const BASIC_AUTH_TYPES: ReadonlySet<string> = new Set(['AzureSqlServer', 'AzurePostgreSQL', 'AzureMySQL', 'AzureCosmosDB', 'AzureStorageAccount']);
+
 export function addConfigurationInsights(graph: SecurityGraph, node: GraphNode): void {
   const tags = node.tags;
   if (tags) {
@@ -92,7 +95,7 @@ export function addConfigurationInsights(graph: SecurityGraph, node: GraphNode):
   const p = node.properties;
   if (node.type === 'AzureStorageAccount' && p.allowBlobPublicAccess === true) graph.addInsight(node, 'allowsPublicAccess', { allowBlobPublicAccess: true });
   if (node.type === 'AzureContainerRegistry' && p.anonymousPullEnabled === true) graph.addInsight(node, 'allowsPublicAccess', { anonymousPullEnabled: true });
-  if (['AzureSqlServer', 'AzurePostgreSQL', 'AzureMySQL', 'AzureCosmosDB', 'AzureStorageAccount'].includes(node.type) && allowsBasicAuthentication(node)) {
+  if (BASIC_AUTH_TYPES.has(node.type) && allowsBasicAuthentication(node)) {
     graph.addInsight(node, 'allowsBasicAuthentication');
   }
 }

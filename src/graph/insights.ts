@@ -1,19 +1,24 @@
 /**
  * A node's insights by id. Nodes carry a handful at most, most of them one (a tagged resource's `hasTags`), so the
  * first is held directly and any others in a short list; a million `Map`s, or arrays, cost more than the rest of the
- * nodes did.
+ * nodes did. `hasTags` is held as the tags themselves (its value): a million insight objects made for it cost more
+ * than the one made on each read of it.
  */
 import type { Insight } from './model.js';
+
+export const HAS_TAGS = 'hasTags';
 
 export class NodeInsights {
   private first: Insight | undefined;
   private rest: Insight[] | undefined;
+  private tags: object | undefined;
 
   get size(): number {
-    return this.first === undefined ? 0 : 1 + (this.rest === undefined ? 0 : this.rest.length);
+    return (this.tags === undefined ? 0 : 1) + (this.first === undefined ? 0 : 1 + (this.rest === undefined ? 0 : this.rest.length));
   }
 
   get(id: string): Insight | undefined {
+    if (id === HAS_TAGS && this.tags !== undefined) return { id: HAS_TAGS, value: this.tags };
     if (this.first === undefined) return undefined;
     if (this.first.id === id) return this.first;
     const rest = this.rest;
@@ -22,11 +27,29 @@ export class NodeInsights {
   }
 
   has(id: string): boolean {
+    if (id === HAS_TAGS && this.tags !== undefined) return true;
     return this.get(id) !== undefined;
+  }
+
+  /** Gives the node its `hasTags` insight, the tags being its value; true when it had none. */
+  setTags(tags: object): boolean {
+    if (this.tags === undefined && this.get(HAS_TAGS) !== undefined) {
+      // Held as an insight object already (a value that was not an object): replaced where it stands.
+      this.put({ id: HAS_TAGS, value: tags });
+      return false;
+    }
+    const added = this.tags === undefined;
+    this.tags = tags;
+    return added;
   }
 
   /** Adds the insight, or replaces the one with its id where it stands; true when the id is new. */
   put(insight: Insight): boolean {
+    if (insight.id === HAS_TAGS && this.tags !== undefined) {
+      this.tags = undefined;
+      this.put(insight);
+      return false;
+    }
     if (this.first === undefined) {
       this.first = insight;
       return true;
@@ -46,15 +69,17 @@ export class NodeInsights {
         return false;
       }
     }
-    // A copy of the exact length: \`push\` would give a short list room for sixteen more (about 150 bytes a node).
+    // A copy of the exact length: `push` would give a short list room for sixteen more (about 150 bytes a node).
     this.rest = rest.concat(insight);
     return true;
   }
 
   *values(): IterableIterator<Insight> {
-    if (this.first === undefined) return;
-    yield this.first;
-    if (this.rest !== undefined) yield* this.rest;
+    if (this.first !== undefined) {
+      yield this.first;
+      if (this.rest !== undefined) yield* this.rest;
+    }
+    if (this.tags !== undefined) yield { id: HAS_TAGS, value: this.tags };
   }
 
   *keys(): IterableIterator<string> {
@@ -73,6 +98,10 @@ export class NodeInsights {
 /** The insights of a node without any (shared; `SecurityGraph.addInsight` gives a node its own). */
 export const NO_INSIGHTS: NodeInsights = new (class extends NodeInsights {
   override put(): boolean {
+    throw new Error('insights are added with SecurityGraph.addInsight');
+  }
+
+  override setTags(): boolean {
     throw new Error('insights are added with SecurityGraph.addInsight');
   }
 })();

@@ -3,7 +3,7 @@
  * connections between them, with insights (facts) on entities. Nodes and edges are numbered; adjacency is kept
  * as lists of edge numbers per node so path search never hashes strings.
  */
-import { NO_INSIGHTS, NodeInsights } from './insights.js';
+import { HAS_TAGS, NO_INSIGHTS, NodeInsights } from './insights.js';
 import { KeyTable } from './key-table.js';
 
 /** Entity types, in the vocabulary of Defender's cloud security explorer (Azure subset). */
@@ -357,7 +357,9 @@ export class SecurityGraph {
 
   addInsight(node: GraphNode, id: string, value?: unknown): void {
     if (node.insights === NO_INSIGHTS) (node as { insights: NodeInsights }).insights = new NodeInsights();
-    if (node.insights.put(value === undefined ? bareInsight(id) : { id, value })) {
+    const added =
+      id === HAS_TAGS && value !== null && typeof value === 'object' ? node.insights.setTags(value) : node.insights.put(value === undefined ? bareInsight(id) : { id, value });
+    if (added) {
       let list = this.byInsight.get(id);
       if (list === undefined) this.byInsight.set(id, (list = []));
       list.push(node.index);
