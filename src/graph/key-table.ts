@@ -14,7 +14,8 @@ export function keyHash(key: string): number {
   return h >>> 2;
 }
 
-function zeros(length: number): number[] {
+/** A plain array of `length` zeros (small integers, kept inside V8's heap). */
+export function zeros(length: number): number[] {
   return new Array<number>(length).fill(0);
 }
 

@@ -4,7 +4,7 @@
  * as lists of edge numbers per node so path search never hashes strings.
  */
 import { HAS_TAGS, NO_INSIGHTS, NodeInsights } from './insights.js';
-import { KeyTable } from './key-table.js';
+import { KeyTable, zeros } from './key-table.js';
 
 /** Entity types, in the vocabulary of Defender's cloud security explorer (Azure subset). */
 export type EntityType =
@@ -165,13 +165,17 @@ export class SecurityGraph {
   private readonly hubEdges = new Map<number, Map<number, number>>();
   /** Nodes by insight id, in the order the insight was first added to them. */
   private readonly byInsight = new Map<string, number[]>();
-  private readonly edgeRecords: number[] = [];
+  private readonly edgeRecords: number[];
   private readonly edgeProps: Array<Record<string, unknown> | undefined> = [];
-  private readonly nodeRecords: number[] = [];
+  private readonly nodeRecords: number[];
 
   /** `expectedNodes`: about how many nodes the graph will have (a hint for sizing its key index; 0: unknown). */
   constructor(expectedNodes = 0) {
     this.byKey = new KeyTable((n) => this.nodes[n].key, expectedNodes);
+    // The record arrays are made at the expected size (about two edges a node) and filled by index; past it they
+    // grow by \`push\`. Growing a ten-million-element array by \`push\` copies it again and again.
+    this.nodeRecords = zeros(expectedNodes * NODE_FIELDS);
+    this.edgeRecords = zeros(expectedNodes * 2 * EDGE_FIELDS);
   }
 
   get size(): number {
@@ -201,7 +205,16 @@ export class SecurityGraph {
       insights: NO_INSIGHTS,
     };
     this.nodes.push(node);
-    this.nodeRecords.push(-1, -1, -1, -1, 0, 0);
+    const records = this.nodeRecords;
+    const r = index * NODE_FIELDS;
+    if (r < records.length) {
+      records[r + FIRST_OUT] = -1;
+      records[r + LAST_OUT] = -1;
+      records[r + FIRST_IN] = -1;
+      records[r + LAST_IN] = -1;
+      records[r + OUT_DEGREE] = 0;
+      records[r + IN_DEGREE] = 0;
+    } else records.push(-1, -1, -1, -1, 0, 0);
     let list = this.byType.get(input.type);
     if (list === undefined) this.byType.set(input.type, (list = []));
     list.push(index);
@@ -254,7 +267,14 @@ export class SecurityGraph {
       }
     }
     const e = this.edgeProps.length;
-    edges.push(f, t, k, -1, -1);
+    const r = e * EDGE_FIELDS;
+    if (r < edges.length) {
+      edges[r + FROM] = f;
+      edges[r + TO] = t;
+      edges[r + KIND] = k;
+      edges[r + NEXT_OUT] = -1;
+      edges[r + NEXT_IN] = -1;
+    } else edges.push(f, t, k, -1, -1);
     this.edgeProps.push(properties);
     if (nodes[source + LAST_OUT] === -1) nodes[source + FIRST_OUT] = e;
     else edges[nodes[source + LAST_OUT] * EDGE_FIELDS + NEXT_OUT] = e;
