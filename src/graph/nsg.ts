@@ -632,14 +632,25 @@ function readPorts(single: unknown, list: unknown): PortRange[] | string {
   return b.ranges.length === 0 ? a.ranges : a.ranges.length === 0 ? b.ranges : normalizePortRanges([...a.ranges, ...b.ranges]);
 }
 
-function readRule(raw: unknown, path: () => string, isDefault: boolean, problems: NsgProblem[]): NsgRule | undefined {
+/** Where a rule sits in its row: `$.properties.securityRules[3]` (made only when a problem is reported). */
+interface RulePlace {
+  base: string;
+  field: string;
+  index: number;
+}
+
+function placePath(place: RulePlace): string {
+  return `${place.base}.${place.field}[${place.index}]`;
+}
+
+function readRule(raw: unknown, place: RulePlace, isDefault: boolean, problems: NsgProblem[]): NsgRule | undefined {
   if (!isRecord(raw)) {
-    problems.push({ severity: 'error', code: 'NsgRuleNotObject', message: 'security rule is not an object', path: path() });
+    problems.push({ severity: 'error', code: 'NsgRuleNotObject', message: 'security rule is not an object', path: placePath(place) });
     return undefined;
   }
   const name = typeof raw.name === 'string' ? raw.name : undefined;
   const props = isRecord(raw.properties) ? raw.properties : raw;
-  const at = (field: string): string => `${path()}${props === raw ? '' : '.properties'}.${field}`;
+  const at = (field: string): string => `${placePath(place)}${props === raw ? '' : '.properties'}.${field}`;
   const fail = (code: string, field: string, message: string): undefined => {
     problems.push({ severity: 'error', code, message: `${name ? `rule '${name}': ` : ''}${message}; rule skipped`, rule: name, path: at(field) });
     return undefined;
@@ -734,6 +745,62 @@ function deepFreeze<T>(v: T): T {
 /** The defaults added to rows without `defaultSecurityRules`: one frozen set shared by every such NSG. */
 const SHARED_DEFAULTS: readonly NsgRule[] = deepFreeze(defaultSecurityRules());
 
+/** The six defaults by name. */
+const STANDARD_DEFAULTS = new Map<string, NsgRule>(SHARED_DEFAULTS.map((r) => [r.name, r]));
+
+function absentOrEmpty(v: unknown): boolean {
+  return v === undefined || v === null || (Array.isArray(v) && v.length === 0);
+}
+
+/**
+ * A default rule written as Azure writes it (ARM shape, the default's own name, priority, direction, access, `*`
+ * protocol and ports, and its address prefix or tag), made without the checks of `readRule`, which would find nothing
+ * to report; anything else returns undefined and is read in full. Every NSG row carries six of these.
+ */
+function standardDefault(raw: unknown): NsgRule | undefined {
+  if (!isRecord(raw) || typeof raw.name !== 'string') return undefined;
+  const template = STANDARD_DEFAULTS.get(raw.name);
+  const p = raw.properties;
+  if (template === undefined || !isRecord(p)) return undefined;
+  if (
+    p.priority !== template.priority ||
+    p.direction !== template.direction ||
+    p.access !== template.access ||
+    p.protocol !== '*' ||
+    p.sourcePortRange !== '*' ||
+    p.destinationPortRange !== '*' ||
+    p.sourceAddressPrefix !== template.sources[0] ||
+    p.destinationAddressPrefix !== template.destinations[0] ||
+    !absentOrEmpty(p.sourcePortRanges) ||
+    !absentOrEmpty(p.destinationPortRanges) ||
+    !absentOrEmpty(p.sourceAddressPrefixes) ||
+    !absentOrEmpty(p.destinationAddressPrefixes) ||
+    !absentOrEmpty(p.sourceApplicationSecurityGroups) ||
+    !absentOrEmpty(p.destinationApplicationSecurityGroups)
+  ) {
+    return undefined;
+  }
+  const sources = single(template.sources[0]);
+  const destinations = single(template.destinations[0]);
+  // The fields in readRule's order, \`id\` last (it adds it last); one literal, so no property is added afterwards.
+  if (typeof raw.id !== 'string') {
+    return { name: template.name, priority: template.priority, direction: template.direction, access: template.access, protocol: '*', sources, sourcePorts: ALL_PORTS_SHARED, destinations, destinationPorts: ALL_PORTS_SHARED, isDefault: true };
+  }
+  return {
+    name: template.name,
+    priority: template.priority,
+    direction: template.direction,
+    access: template.access,
+    protocol: '*',
+    sources,
+    sourcePorts: ALL_PORTS_SHARED,
+    destinations,
+    destinationPorts: ALL_PORTS_SHARED,
+    isDefault: true,
+    id: raw.id,
+  };
+}
+
 /**
  * Reads an NSG row (ARG/ARM shape `{id, properties: {securityRules, defaultSecurityRules}}`; the flattened `az` shape
  * with rule fields outside `properties` is accepted too). Returns custom and default rules sorted by priority (stable:
@@ -764,16 +831,17 @@ export function readNsg(row: unknown): NsgReadResult {
       continue;
     }
     if (isDefault && list.length > 0) sawDefaults = true;
-    list.forEach((raw, i) => {
-      const rule = readRule(raw, () => `${base}.${field}[${i}]`, isDefault, problems);
+    for (let i = 0; i < list.length; i++) {
+      const raw: unknown = list[i];
+      const rule = (isDefault ? standardDefault(raw) : undefined) ?? readRule(raw, { base, field, index: i }, isDefault, problems);
       if (rule) rules.push(rule);
-    });
+    }
   }
   if (!sawDefaults) rules.push(...SHARED_DEFAULTS);
   rules.sort((a, b) => a.priority - b.priority);
-  const seen = new Map<string, NsgRule>();
+  const seen = new Map<number, NsgRule>();
   for (const r of rules) {
-    const key = `${r.direction}:${r.priority}`;
+    const key = r.priority * 2 + (r.direction === 'Inbound' ? 0 : 1);
     const other = seen.get(key);
     if (other) {
       problems.push({
@@ -1055,17 +1123,25 @@ class NsgCore {
   }
 }
 
+const ALL_PORTS_KEY = `0-${MAX_PORT},`;
+
 function portsKey(ranges: readonly PortRange[]): string {
+  if (ranges === ALL_PORTS_SHARED) return ALL_PORTS_KEY;
   let s = '';
   for (const p of ranges) s += `${p.from}-${p.to},`;
   return s;
+}
+
+function listKey(list: readonly string[]): string {
+  return list.length === 1 ? list[0] : list.join(',');
 }
 
 /** What evaluation depends on: rule content and order (not names, ids or priority numbers). */
 function signature(inbound: readonly NsgRule[]): string {
   let s = '';
   for (const r of inbound) {
-    s += `${r.access}|${r.protocol}|${r.sources.join(',')}|${portsKey(r.sourcePorts)}|${r.destinations.join(',')}|${portsKey(r.destinationPorts)}|${(r.destinationApplicationSecurityGroups ?? []).join(',').toLowerCase()}\n`;
+    const asgs = r.destinationApplicationSecurityGroups;
+    s += `${r.access}|${r.protocol}|${listKey(r.sources)}|${portsKey(r.sourcePorts)}|${listKey(r.destinations)}|${portsKey(r.destinationPorts)}|${asgs === undefined || asgs.length === 0 ? '' : asgs.join(',').toLowerCase()}\n`;
   }
   return s;
 }
