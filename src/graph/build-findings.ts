@@ -67,6 +67,12 @@ function findingNode(graph: SecurityGraph, rows: RowIndex, f: GraphFinding): Gra
   return undefined;
 }
 
+/** The host a (lower-case) secret target names: `tcp:` and a `,port` dropped; undefined for a resource id. */
+function targetHost(target: string): string | undefined {
+  if (target.startsWith('/subscriptions/')) return undefined;
+  return target.replace(/^tcp:/, '').replace(/,\d+$/, '');
+}
+
 interface VulnSummary {
   count: number;
   high: string[];
@@ -78,27 +84,49 @@ export class FindingsBuilder {
   private readonly vulns = new Map<number, VulnSummary>();
   /** Vulnerability nodes by CVE id as given (a few hundred CVEs over a hundred thousand findings). */
   private readonly vulnNodes = new Map<string, GraphNode>();
-  /** Name lookups for secret targets, made on the first secret that names a host. */
+  /**
+   * Name lookups for secret targets, made on the first secret that names a host, and holding only the names some
+   * secret asks for (a map of every VM, storage account and SQL server by name cost more than the rest of the stage).
+   */
   private names: { storage: Map<string, GraphNode>; sql: Map<string, GraphNode>; vm: Map<string, GraphNode> } | undefined;
+  /** The host names (and their first labels) the secrets of this `add` name. */
+  private wanted: ReadonlySet<string> = new Set();
 
   constructor(private readonly graph: SecurityGraph, private readonly rows: RowIndex) {}
 
   private byName(): NonNullable<FindingsBuilder['names']> {
     if (this.names !== undefined) return this.names;
+    const wanted = this.wanted;
     const storage = new Map<string, GraphNode>();
     const sql = new Map<string, GraphNode>();
     const vm = new Map<string, GraphNode>();
-    for (const n of this.graph.nodesOfType('AzureStorageAccount')) storage.set(n.name.toLowerCase(), n);
+    const keep = (map: Map<string, GraphNode>, name: string, n: GraphNode) => {
+      const lower = name.toLowerCase();
+      if (wanted.has(lower)) map.set(lower, n);
+    };
+    for (const n of this.graph.nodesOfType('AzureStorageAccount')) keep(storage, n.name, n);
     for (const n of this.graph.nodesOfType('AzureSqlServer')) {
-      sql.set(n.name.toLowerCase(), n);
+      keep(sql, n.name, n);
       const fqdn = n.properties.fullyQualifiedDomainName;
-      if (typeof fqdn === 'string') sql.set(fqdn.toLowerCase(), n);
+      if (typeof fqdn === 'string') keep(sql, fqdn, n);
     }
-    for (const n of this.graph.nodesOfType('AzureVM')) vm.set(n.name.toLowerCase(), n);
+    for (const n of this.graph.nodesOfType('AzureVM')) keep(vm, n.name, n);
     return (this.names = { storage, sql, vm });
   }
 
-  add(findings: Iterable<GraphFinding>): void {
+  add(input: Iterable<GraphFinding>): void {
+    const findings = Array.isArray(input) ? (input as GraphFinding[]) : [...input];
+    const wanted = new Set<string>();
+    for (let i = 0; i < findings.length; i++) {
+      const f = findings[i];
+      if (f.kind !== 'secret' || f.suppressed || !f.secretTarget) continue;
+      const host = targetHost(f.secretTarget.toLowerCase());
+      if (host === undefined) continue;
+      wanted.add(host);
+      wanted.add(host.split('.')[0]);
+    }
+    this.wanted = wanted;
+    this.names = undefined;
     const unknown = new Set<string>();
     // A scanner reports a resource's findings together: the resource of the finding before is reused.
     let lastResourceId: string | undefined;
@@ -170,9 +198,8 @@ export class FindingsBuilder {
 
   private resolveTarget(type: string, target: string | undefined): GraphNode | undefined {
     if (!target) return undefined;
-    const t = target.toLowerCase();
-    if (t.startsWith('/subscriptions/')) return this.graph.node(canonicalKey(target));
-    const host = t.replace(/^tcp:/, '').replace(/,\d+$/, '');
+    const host = targetHost(target.toLowerCase());
+    if (host === undefined) return this.graph.node(canonicalKey(target));
     const names = this.byName();
     if (/storage/i.test(type) || type === 'sasToken') return names.storage.get(host.split('.')[0]);
     if (/sql/i.test(type)) return names.sql.get(host) ?? names.sql.get(host.split('.')[0]);
