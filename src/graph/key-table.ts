@@ -6,6 +6,8 @@
  * megabytes of those with a collection of the whole heap.
  */
 const EMPTY = 0;
+/** The share of slots in use past which the table doubles (linear probing stays short below it). */
+const MAX_LOAD = 0.7;
 
 /** FNV-1a over the UTF-16 code units, cut to 30 bits (a small integer for V8, kept unboxed in arrays). */
 export function keyHash(key: string): number {
@@ -31,7 +33,7 @@ export class KeyTable {
    */
   constructor(private readonly keyOf: (node: number) => string, expected = 0) {
     let capacity = 1024;
-    while (capacity < 2 * expected) capacity *= 2;
+    while (capacity * MAX_LOAD < expected) capacity *= 2;
     this.slots = zeros(2 * capacity);
     this.mask = capacity - 1;
   }
@@ -53,7 +55,7 @@ export class KeyTable {
 
   /** The node with this key if there is one (-1 otherwise, and `node` is then recorded under it). */
   getOrAdd(key: string, node: number): number {
-    if (2 * (this.count + 1) > this.mask + 1) this.grow();
+    if (this.count + 1 > (this.mask + 1) * MAX_LOAD) this.grow();
     const h = keyHash(key);
     const slots = this.slots;
     for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
