@@ -105,3 +105,43 @@ describe('edge kinds', () => {
     expect(g.outEdges(a.index).map((e) => g.edgeKind(e))).toEqual(kinds);
   });
 });
+
+describe('insights', () => {
+  it('holds hasTags as the node’s tags and answers for it like any other insight', () => {
+    const g = new SecurityGraph();
+    const a = g.addNode({ key: 'a', id: 'A', type: 'AzureVM', name: 'a' });
+    const b = g.addNode({ key: 'b', id: 'B', type: 'AzureVM', name: 'b' });
+    const tags = { owner: 'web-team' };
+    g.addInsight(a, 'exposedToInternet', { width: 'wide' });
+    g.addInsight(a, 'hasTags', tags);
+    g.addInsight(b, 'hasTags', { env: 'prod' });
+    expect(a.insights.get('hasTags')).toEqual({ id: 'hasTags', value: tags });
+    expect(a.insights.get('hasTags')?.value).toBe(tags);
+    expect(a.insights.has('hasTags')).toBe(true);
+    expect(a.insights.size).toBe(2);
+    expect([...a.insights.keys()].sort()).toEqual(['exposedToInternet', 'hasTags']);
+    expect(g.nodesWithInsight('hasTags')).toEqual([a.index, b.index]);
+    // Given again, the tags are replaced and the node is not listed twice.
+    const newer = { owner: 'platform' };
+    g.addInsight(a, 'hasTags', newer);
+    expect(a.insights.get('hasTags')?.value).toBe(newer);
+    expect(a.insights.size).toBe(2);
+    expect(g.nodesWithInsight('hasTags')).toEqual([a.index, b.index]);
+    // A hasTags that is not an object is kept as an insight object, and still only once.
+    g.addInsight(b, 'hasTags', true);
+    expect(b.insights.get('hasTags')).toEqual({ id: 'hasTags', value: true });
+    expect(b.insights.size).toBe(1);
+    expect(g.nodesWithInsight('hasTags')).toEqual([a.index, b.index]);
+  });
+
+  it('shares one object for each insight without a value', () => {
+    const g = new SecurityGraph();
+    const a = g.addNode({ key: 'a', id: 'A', type: 'ManagedIdentity', name: 'a' });
+    const b = g.addNode({ key: 'b', id: 'B', type: 'ManagedIdentity', name: 'b' });
+    g.addInsight(a, 'isManaged');
+    g.addInsight(b, 'isManaged');
+    expect(a.insights.get('isManaged')).toEqual({ id: 'isManaged' });
+    expect(a.insights.get('isManaged')).toBe(b.insights.get('isManaged'));
+    expect(Object.isFrozen(a.insights.get('isManaged'))).toBe(true);
+  });
+});

@@ -141,6 +141,41 @@ describe('readNsg / nsgRules', () => {
     ]);
   });
 
+  it('reads default rules written as Azure writes them exactly as a full read of the same rules would', () => {
+    // The row carries all six defaults in the ARM shape (ids of its own, empty plural lists): readNsg makes these
+    // without its checks. The same rules with each plural list spelled out go through the full read; both must give
+    // the same rules, with the row's ids.
+    const asAzure = defaultSecurityRules().map((d) => ({
+      name: d.name,
+      id: `${NSG_ID}/x/defaultSecurityRules/${d.name}`,
+      properties: {
+        protocol: '*',
+        sourcePortRange: '*',
+        destinationPortRange: '*',
+        sourceAddressPrefix: d.sources[0],
+        destinationAddressPrefix: d.destinations[0],
+        access: d.access,
+        priority: d.priority,
+        direction: d.direction,
+        sourcePortRanges: [],
+        destinationPortRanges: [],
+        sourceAddressPrefixes: [],
+        destinationAddressPrefixes: [],
+      },
+    }));
+    const spelledOut = asAzure.map((d) => ({ ...d, properties: { ...d.properties, sourcePortRanges: ['*'], destinationPortRanges: ['*'] } }));
+    const fast = readNsg({ id: `${NSG_ID}/x`, properties: { securityRules: [], defaultSecurityRules: asAzure } });
+    const full = readNsg({ id: `${NSG_ID}/x`, properties: { securityRules: [], defaultSecurityRules: spelledOut } });
+    expect(fast.problems).toEqual([]);
+    expect(full.problems).toEqual([]);
+    expect(fast.rules).toEqual(full.rules);
+    expect(fast.rules.map((x) => x.id)).toEqual(full.rules.map((x) => x.id));
+    expect(fast.rules.every((x) => x.isDefault && x.id?.endsWith(`/defaultSecurityRules/${x.name}`))).toBe(true);
+    // A default rule changed from Azure's (here: DenyAllInBound turned into an allow) is read in full, as written.
+    const changed = asAzure.map((d) => (d.name === 'DenyAllInBound' ? { ...d, properties: { ...d.properties, access: 'Allow' } } : d));
+    expect(readNsg({ properties: { defaultSecurityRules: changed } }).rules.find((x) => x.name === 'DenyAllInBound')?.access).toBe('Allow');
+  });
+
   it('accepts the flattened az CLI shape (rule fields outside properties)', () => {
     const rules = nsgRules({ securityRules: [{ name: 'ssh', priority: 100, direction: 'Inbound', access: 'Allow', protocol: 'TCP', sourceAddressPrefix: 'Internet', sourcePortRange: '*', destinationAddressPrefix: '*', destinationPortRange: '22' }] });
     expect(rules[0]).toMatchObject({ name: 'ssh', protocol: 'Tcp', sources: ['Internet'], destinationPorts: [r(22)] });
