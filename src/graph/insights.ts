@@ -8,6 +8,14 @@ import type { Insight } from './model.js';
 
 export const HAS_TAGS = 'hasTags';
 
+/** The insight object of each id without a value (shared: insights are never changed once added). */
+const bareInsights = new Map<string, Insight>();
+function bareInsight(id: string): Insight {
+  let insight = bareInsights.get(id);
+  if (insight === undefined) bareInsights.set(id, (insight = Object.freeze({ id })));
+  return insight;
+}
+
 export class NodeInsights {
   private first: Insight | undefined;
   private rest: Insight[] | undefined;
@@ -31,8 +39,16 @@ export class NodeInsights {
     return this.get(id) !== undefined;
   }
 
-  /** Gives the node its `hasTags` insight, the tags being its value; true when it had none. */
-  setTags(tags: object): boolean {
+  /**
+   * Adds the insight `id` with `value`, or replaces the one with that id where it stands; true when the id is new.
+   * An insight without a value is one shared object per id; `hasTags` with an object value is held as that object.
+   */
+  add(id: string, value?: unknown): boolean {
+    if (id === HAS_TAGS && value !== null && typeof value === 'object') return this.setTags(value);
+    return this.put(value === undefined ? bareInsight(id) : { id, value });
+  }
+
+  private setTags(tags: object): boolean {
     if (this.tags === undefined && this.get(HAS_TAGS) !== undefined) {
       // Held as an insight object already (a value that was not an object): replaced where it stands.
       this.put({ id: HAS_TAGS, value: tags });
@@ -43,8 +59,7 @@ export class NodeInsights {
     return added;
   }
 
-  /** Adds the insight, or replaces the one with its id where it stands; true when the id is new. */
-  put(insight: Insight): boolean {
+  private put(insight: Insight): boolean {
     if (insight.id === HAS_TAGS && this.tags !== undefined) {
       this.tags = undefined;
       this.put(insight);
@@ -97,11 +112,7 @@ export class NodeInsights {
 
 /** The insights of a node without any (shared; `SecurityGraph.addInsight` gives a node its own). */
 export const NO_INSIGHTS: NodeInsights = new (class extends NodeInsights {
-  override put(): boolean {
-    throw new Error('insights are added with SecurityGraph.addInsight');
-  }
-
-  override setTags(): boolean {
+  override add(): boolean {
     throw new Error('insights are added with SecurityGraph.addInsight');
   }
 })();

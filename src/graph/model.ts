@@ -3,7 +3,7 @@
  * connections between them, with insights (facts) on entities. Nodes and edges are numbered; adjacency is kept
  * as lists of edge numbers per node so path search never hashes strings.
  */
-import { HAS_TAGS, NO_INSIGHTS, NodeInsights } from './insights.js';
+import { NO_INSIGHTS, NodeInsights } from './insights.js';
 import { KeyTable, zeros } from './key-table.js';
 
 /** Entity types, in the vocabulary of Defender's cloud security explorer (Azure subset). */
@@ -114,14 +114,6 @@ export interface NodeInput {
   resourceGroup?: string;
   properties?: Record<string, unknown>;
   tags?: Record<string, string>;
-}
-
-/** The insight object of each id without a value (shared: insights are never changed once added). */
-const bareInsights = new Map<string, Insight>();
-function bareInsight(id: string): Insight {
-  let insight = bareInsights.get(id);
-  if (insight === undefined) bareInsights.set(id, (insight = Object.freeze({ id })));
-  return insight;
 }
 
 /** Node numbers of an insight nobody carries (shared). */
@@ -377,9 +369,7 @@ export class SecurityGraph {
 
   addInsight(node: GraphNode, id: string, value?: unknown): void {
     if (node.insights === NO_INSIGHTS) (node as { insights: NodeInsights }).insights = new NodeInsights();
-    const added =
-      id === HAS_TAGS && value !== null && typeof value === 'object' ? node.insights.setTags(value) : node.insights.put(value === undefined ? bareInsight(id) : { id, value });
-    if (added) {
+    if (node.insights.add(id, value)) {
       let list = this.byInsight.get(id);
       if (list === undefined) this.byInsight.set(id, (list = []));
       list.push(node.index);
