@@ -31,7 +31,7 @@ export const MANAGEMENT_PORTS: ReadonlyArray<number> = [22, 3389, 5985, 5986];
 const ALL_PORTS: PortRange[] = [{ from: 0, to: 65535 }];
 /** The properties of every NIC → VM edge (shared: edge properties are never changed after the build). */
 const ATTACHMENT = Object.freeze({ attachment: true });
-/** The properties of the Internet → public IP edges, and of a public IP → load balancer or gateway edge (shared). */
+/** The properties of the Internet → public IP and Internet → PaaS edges, and of a public IP → load balancer or gateway edge (shared). */
 const WIDE_ROUTE = Object.freeze({ width: 'wide' });
 const NARROW_ROUTE = Object.freeze({ width: 'narrow' });
 const NO_DETAIL = Object.freeze({});
@@ -241,7 +241,7 @@ export class NetworkBuilder {
       const node = g.nodes[index];
       const width = paasExposure(node, FIREWALLED.has(node.type) ? firewallRules.get(node.key) : undefined);
       if (width === undefined) continue;
-      g.addEdge(this.internet, node, 'routesTrafficTo', { width });
+      g.addEdge(this.internet, node, 'routesTrafficTo', width === 'wide' ? WIDE_ROUTE : NARROW_ROUTE);
       g.addInsight(node, 'exposedToInternet', { width, ports: [], entryPoints: [], nsgRules: [] } satisfies ExposureInsight);
       g.addInsight(node, 'exposureWidth', width);
     }
