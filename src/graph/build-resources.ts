@@ -46,13 +46,13 @@ function asRecord(v: unknown): Record<string, unknown> | undefined {
 const EMPTY_PROPS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 /** The input of `addNode` for each resource row: one object refilled per row (`addNode` copies what it keeps). */
-const input: NodeInput = { key: '', id: '', type: 'AzureResource', name: '' };
+const input: NodeInput = { id: '', type: 'AzureResource', name: '' };
 
-export function resourceNode(graph: SecurityGraph, row: ArgRow, key = canonicalKey(row.id), typeKey = row.type.toLowerCase()): GraphNode {
+/** The node of an entity row (its key, the canonical form of its id, is made by the graph when it needs it). */
+export function resourceNode(graph: SecurityGraph, row: ArgRow, typeKey = row.type.toLowerCase()): GraphNode {
   const props = asRecord(row.properties) ?? EMPTY_PROPS;
   let name = row.name;
   if (typeKey === SUB_TYPE || typeKey === MG_TYPE) name = typeof props.displayName === 'string' ? props.displayName : row.name;
-  input.key = key;
   input.id = row.id;
   input.type = entityTypeOf(row.type, row.kind, typeKey);
   input.name = name;
@@ -74,26 +74,70 @@ export function containerOf(key: string, typeKey: string, row: ArgRow): string |
   }
   if (typeKey === SUB_TYPE) {
     const chain = asRecord(row.properties)?.managementGroupAncestorsChain;
-    const first = Array.isArray(chain) ? asRecord(chain[0]) : undefined;
+    const first = asRecord(Array.isArray(chain) ? chain[0] : undefined);
     return typeof first?.name === 'string' ? `/providers/microsoft.management/managementgroups/${first.name.toLowerCase()}` : undefined;
   }
   const n = containerLength(key, typeKey);
   return n > 0 ? key.slice(0, n) : undefined;
 }
 
+/** Where `lower` (lower case) starts in `s` compared case-insensitively (ASCII), searching back from the end; -1: nowhere. */
+function lastIndexFolded(s: string, lower: string): number {
+  const first = lower.charCodeAt(0);
+  for (let i = s.length - lower.length; i >= 0; i--) {
+    if (s.charCodeAt(i) !== first) continue;
+    let j = 1;
+    for (; j < lower.length; j++) {
+      let c = s.charCodeAt(i + j);
+      if (c >= 65 && c <= 90) c += 32;
+      if (c !== lower.charCodeAt(j)) break;
+    }
+    if (j === lower.length) return i;
+  }
+  return -1;
+}
+
+/** `lastIndexFolded`, searching forward from the start. */
+function indexFolded(s: string, lower: string): number {
+  const first = lower.charCodeAt(0);
+  for (let i = 0; i <= s.length - lower.length; i++) {
+    if (s.charCodeAt(i) !== first) continue;
+    let j = 1;
+    for (; j < lower.length; j++) {
+      let c = s.charCodeAt(i + j);
+      if (c >= 65 && c <= 90) c += 32;
+      if (c !== lower.charCodeAt(j)) break;
+    }
+    if (j === lower.length) return i;
+  }
+  return -1;
+}
+
 /**
- * For a resource group or resource (not a management group or subscription): the length of the key's prefix that is
- * its container's key, or 0 at the top.
+ * For a resource group or resource (not a management group or subscription): the length of the prefix of `id` that
+ * is its container's id, or 0 at the top. `id` is a canonical key, or an id without empty segments, trailing slash
+ * or surrounding blanks (any case).
  */
-function containerLength(key: string, typeKey: string): number {
-  if (RG_TYPES.has(typeKey)) return Math.max(0, key.indexOf('/resourcegroups/'));
-  const p = key.lastIndexOf('/providers/');
+function containerLength(id: string, typeKey: string): number {
+  if (RG_TYPES.has(typeKey)) return Math.max(0, indexFolded(id, '/resourcegroups/'));
+  const p = lastIndexFolded(id, '/providers/');
   if (p < 0) return 0;
   // namespace/type/name → the resource's container; namespace/type/name/child/name... → the parent resource.
   let slashes = 0;
-  for (let i = p + 11; i < key.length; i++) if (key.charCodeAt(i) === 47) slashes++;
-  if (slashes > 2) return key.lastIndexOf('/', key.lastIndexOf('/') - 1);
+  for (let i = p + 11; i < id.length; i++) if (id.charCodeAt(i) === 47) slashes++;
+  if (slashes > 2) return id.lastIndexOf('/', id.lastIndexOf('/') - 1);
   return p;
+}
+
+const NOT_CLEAN = /[^\x00-\x7f]|\/\//;
+
+/**
+ * Whether containers can be read off the id itself: ASCII (its lower case is then its own length, character by
+ * character), without empty segment, trailing slash or surrounding blanks.
+ */
+function isCleanId(id: string): boolean {
+  const length = id.length;
+  return length > 1 && id.charCodeAt(0) > 32 && id.charCodeAt(length - 1) > 32 && id.charCodeAt(length - 1) !== 47 && !NOT_CLEAN.test(id);
 }
 
 /**
@@ -116,6 +160,10 @@ export class ResourceNodes {
   private lastTypeKey: string | undefined;
   private lastIsEntity = false;
 
+  /** The id prefix of the last container read off an id (in the id's own case), and that container's key. */
+  private lastPrefix = '';
+  private lastPrefixKey = '';
+
   /** Adds the row when it is an entity (`typeKey` is its lower-case type). */
   add(row: ArgRow, typeKey: string): void {
     if (typeKey !== this.lastTypeKey) {
@@ -123,8 +171,7 @@ export class ResourceNodes {
       this.lastIsEntity = isEntityRow(typeKey);
     }
     if (!this.lastIsEntity) return;
-    const key = canonicalKey(row.id);
-    const node = resourceNode(this.graph, row, key, typeKey);
+    const node = resourceNode(this.graph, row, typeKey);
     this.rows.set(node.index, row);
     if (row.identity !== undefined && row.identity !== null) {
       const last = this.identityNodes.length === 0 ? -1 : this.identityNodes[this.identityNodes.length - 1];
@@ -134,13 +181,19 @@ export class ResourceNodes {
     const runs = this.runKeys.length;
     const last = runs === 0 ? undefined : this.runKeys[runs - 1];
     let parent: string | undefined;
-    if (typeKey === MG_TYPE || typeKey === SUB_TYPE) parent = containerOf(key, typeKey, row);
+    if (typeKey === MG_TYPE || typeKey === SUB_TYPE) parent = containerOf(node.key, typeKey, row);
     else {
-      const n = containerLength(key, typeKey);
+      // The id itself when it is clean (its key is then its lower case), else the key: no key string is made for
+      // a clean id, and a container's key once per run of siblings.
+      const id = isCleanId(row.id) ? row.id : node.key;
+      const n = containerLength(id, typeKey);
       if (n <= 0) return;
-      // The sibling of the row before: same container, no new key.
-      if (last !== undefined && last.length === n && key.startsWith(last)) parent = last;
-      else parent = key.slice(0, n);
+      // A sibling of the row before: the same prefix (in the same case), no new key.
+      if (this.lastPrefix.length === n && id.startsWith(this.lastPrefix)) parent = this.lastPrefixKey;
+      else {
+        this.lastPrefix = id.slice(0, n);
+        parent = this.lastPrefixKey = canonicalKey(this.lastPrefix);
+      }
     }
     if (parent === undefined) return;
     if (parent !== last) {

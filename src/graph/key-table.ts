@@ -4,6 +4,9 @@
  * one array of (hash, node + 1) pairs, so an insert usually touches one slot and growing touches no string. The
  * array is a plain one of small integers: a typed array's buffer lives outside V8's heap, and V8 answers tens of
  * megabytes of those with a collection of the whole heap.
+ *
+ * The table keeps no strings: its owner answers whether node n has a key. A node added by a plain id (see
+ * `plainIdHash`) needs no key string at all: its hash and comparisons read the id's characters folded to lower case.
  */
 const EMPTY = 0;
 /** The share of slots in use past which the table doubles (linear probing stays short below it). */
@@ -14,6 +17,61 @@ export function keyHash(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   return h >>> 2;
+}
+
+/**
+ * `keyHash` of the canonical key of `id` (core's `canonicalKey`: trimmed, lower case, no empty segment, no trailing
+ * slash), read off the id without making the key; -1 when the id is not plain. A plain id is ASCII, starts and ends
+ * with a character above the space, and has no `//` and no trailing `/`: its canonical key is its ASCII lower case.
+ */
+export function plainIdHash(id: string): number {
+  const length = id.length;
+  if (length < 2 || id.charCodeAt(0) <= 32) return -1;
+  const last = id.charCodeAt(length - 1);
+  if (last <= 32 || last === 47) return -1;
+  let h = 0x811c9dc5;
+  let previous = 0;
+  for (let i = 0; i < length; i++) {
+    let c = id.charCodeAt(i);
+    if (c >= 128 || (c === 47 && previous === 47)) return -1;
+    previous = c;
+    if (c >= 65 && c <= 90) c += 32;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return h >>> 2;
+}
+
+/** Whether `key` is the canonical key of the plain id `id` (compared from the end, where ids mostly differ). */
+export function isKeyOfPlainId(id: string, key: string): boolean {
+  if (id.length !== key.length) return false;
+  for (let i = id.length - 1; i >= 0; i--) {
+    let c = id.charCodeAt(i);
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== key.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** Whether two plain ids have the same canonical key. */
+export function samePlainIds(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = a.length - 1; i >= 0; i--) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 65 && x <= 90) x += 32;
+    if (y >= 65 && y <= 90) y += 32;
+    if (x !== y) return false;
+  }
+  return true;
+}
+
+/** What a `KeyTable` asks of the nodes it indexes. */
+export interface KeyedNodes {
+  /** Whether node n's canonical key is `key`. */
+  hasKey(node: number, key: string): boolean;
+  /** Whether node n's canonical key is that of the plain id `id`. */
+  hasKeyOfPlainId(node: number, id: string): boolean;
 }
 
 /** A plain array of `length` zeros (small integers, kept inside V8's heap). */
@@ -28,10 +86,10 @@ export class KeyTable {
   private count = 0;
 
   /**
-   * `keyOf(n)` is the key of node n (the table keeps numbers, not strings). `expected`: how many keys the table is
-   * sized for up front (it grows past that; a good guess saves the copies of growing through every power of two).
+   * `nodes` answers whether a node has a key (the table keeps numbers, not strings). `expected`: how many keys the
+   * table is sized for up front (it grows past that; a good guess saves the copies of growing through every power of two).
    */
-  constructor(private readonly keyOf: (node: number) => string, expected = 0) {
+  constructor(private readonly nodes: KeyedNodes, expected = 0) {
     let capacity = 1024;
     while (capacity * MAX_LOAD < expected) capacity *= 2;
     this.slots = zeros(2 * capacity);
@@ -49,7 +107,7 @@ export class KeyTable {
     for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
       const n = slots[2 * i + 1];
       if (n === EMPTY) return -1;
-      if (slots[2 * i] === h && this.keyOf(n - 1) === key) return n - 1;
+      if (slots[2 * i] === h && this.nodes.hasKey(n - 1, key)) return n - 1;
     }
   }
 
@@ -60,14 +118,27 @@ export class KeyTable {
     const slots = this.slots;
     for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
       const n = slots[2 * i + 1];
-      if (n === EMPTY) {
-        slots[2 * i] = h;
-        slots[2 * i + 1] = node + 1;
-        this.count++;
-        return -1;
-      }
-      if (slots[2 * i] === h && this.keyOf(n - 1) === key) return n - 1;
+      if (n === EMPTY) return this.record(i, h, node);
+      if (slots[2 * i] === h && this.nodes.hasKey(n - 1, key)) return n - 1;
     }
+  }
+
+  /** `getOrAdd` for the canonical key of a plain id, whose `plainIdHash` is `hash`. */
+  getOrAddPlainId(id: string, hash: number, node: number): number {
+    if (this.count + 1 > (this.mask + 1) * MAX_LOAD) this.grow();
+    const slots = this.slots;
+    for (let i = hash & this.mask; ; i = (i + 1) & this.mask) {
+      const n = slots[2 * i + 1];
+      if (n === EMPTY) return this.record(i, hash, node);
+      if (slots[2 * i] === hash && this.nodes.hasKeyOfPlainId(n - 1, id)) return n - 1;
+    }
+  }
+
+  private record(slot: number, hash: number, node: number): -1 {
+    this.slots[2 * slot] = hash;
+    this.slots[2 * slot + 1] = node + 1;
+    this.count++;
+    return -1;
   }
 
   private grow(): void {

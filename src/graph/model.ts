@@ -4,7 +4,8 @@
  * as lists of edge numbers per node so path search never hashes strings.
  */
 import { NO_INSIGHTS, NodeInsights } from './insights.js';
-import { KeyTable, zeros } from './key-table.js';
+import { canonicalKey } from '../core/index.js';
+import { KeyTable, isKeyOfPlainId, plainIdHash, samePlainIds, zeros, type KeyedNodes } from './key-table.js';
 
 /** Entity types, in the vocabulary of Defender's cloud security explorer (Azure subset). */
 export type EntityType =
@@ -105,7 +106,8 @@ export interface GraphEdge {
 }
 
 export interface NodeInput {
-  key: string;
+  /** The canonical key; by default that of `id` (core's `canonicalKey`). */
+  key?: string;
   id: string;
   type: EntityType;
   name: string;
@@ -114,6 +116,51 @@ export interface NodeInput {
   resourceGroup?: string;
   properties?: Record<string, unknown>;
   tags?: Record<string, string>;
+}
+
+/**
+ * A node. The canonical key of a node added by a plain id (`plainIdHash`: every resource of a well-formed estate) is
+ * its id in lower case, made when first read: the build compares and hashes the id itself, so a million resource
+ * keys (a fifth of the graph's memory) are never made unless something asks for them.
+ */
+class Node implements GraphNode {
+  #key: string | undefined;
+  insights: NodeInsights = NO_INSIGHTS;
+
+  constructor(
+    readonly index: number,
+    key: string | undefined,
+    readonly id: string,
+    readonly type: EntityType,
+    readonly name: string,
+    readonly resourceType: string | undefined,
+    readonly subscriptionId: string | undefined,
+    readonly resourceGroup: string | undefined,
+    readonly properties: Record<string, unknown>,
+    readonly tags: Record<string, string> | undefined,
+  ) {
+    this.#key = key;
+  }
+
+  get key(): string {
+    return (this.#key ??= this.id.toLowerCase());
+  }
+
+  /** Whether the key is `key`, without making a key not yet made. */
+  hasKey(key: string): boolean {
+    return this.#key !== undefined ? this.#key === key : isKeyOfPlainId(this.id, key);
+  }
+
+  /** Whether the key is that of the plain id `id`, without making a key not yet made. */
+  hasKeyOfPlainId(id: string): boolean {
+    return this.#key !== undefined ? isKeyOfPlainId(id, this.#key) : samePlainIds(this.id, id);
+  }
+
+  /** The fields as an object literal had them (JSON and structured output see the key, not the memo). */
+  toJSON(): Omit<GraphNode, 'insights'> & { insights: NodeInsights } {
+    const { index, key, id, type, name, resourceType, subscriptionId, resourceGroup, properties, tags, insights } = this;
+    return { index, key, id, type, name, resourceType, subscriptionId, resourceGroup, properties, tags, insights };
+  }
 }
 
 /** Node numbers of an insight nobody carries (shared). */
@@ -149,7 +196,7 @@ const NODE_FIELDS = 6;
  *
  *   for (let e = graph.firstOut(n); e !== -1; e = graph.nextOut(e)) ... graph.edgeTo(e), graph.edgeKind(e) ...
  */
-export class SecurityGraph {
+export class SecurityGraph implements KeyedNodes {
   readonly nodes: GraphNode[] = [];
   private readonly byKey: KeyTable;
   private readonly byType = new Map<EntityType, number[]>();
@@ -163,7 +210,7 @@ export class SecurityGraph {
 
   /** `expectedNodes`: about how many nodes the graph will have (a hint for sizing its key index; 0: unknown). */
   constructor(expectedNodes = 0) {
-    this.byKey = new KeyTable((n) => this.nodes[n].key, expectedNodes);
+    this.byKey = new KeyTable(this, expectedNodes);
     // The record arrays are made at the expected size (about two edges a node) and filled by index; past it they
     // grow by \`push\`. Growing a ten-million-element array by \`push\` copies it again and again.
     this.nodeRecords = zeros(expectedNodes * NODE_FIELDS);
@@ -181,21 +228,27 @@ export class SecurityGraph {
   /** Adds a node, or returns the existing one with the same key. */
   addNode(input: NodeInput): GraphNode {
     const index = this.nodes.length;
-    const existing = this.byKey.getOrAdd(input.key, index);
+    let key = input.key;
+    let existing: number;
+    if (key !== undefined) existing = this.byKey.getOrAdd(key, index);
+    else {
+      const hash = plainIdHash(input.id);
+      if (hash !== -1) existing = this.byKey.getOrAddPlainId(input.id, hash, index);
+      else existing = this.byKey.getOrAdd((key = canonicalKey(input.id)), index);
+    }
     if (existing !== -1) return this.nodes[existing];
-    const node: GraphNode = {
+    const node = new Node(
       index,
-      key: input.key,
-      id: input.id,
-      type: input.type,
-      name: input.name,
-      resourceType: input.resourceType,
-      subscriptionId: input.subscriptionId,
-      resourceGroup: input.resourceGroup,
-      properties: input.properties ?? {},
-      tags: input.tags,
-      insights: NO_INSIGHTS,
-    };
+      key,
+      input.id,
+      input.type,
+      input.name,
+      input.resourceType,
+      input.subscriptionId,
+      input.resourceGroup,
+      input.properties ?? {},
+      input.tags,
+    );
     this.nodes.push(node);
     const records = this.nodeRecords;
     const r = index * NODE_FIELDS;
@@ -211,6 +264,14 @@ export class SecurityGraph {
     if (list === undefined) this.byType.set(input.type, (list = []));
     list.push(index);
     return node;
+  }
+
+  hasKey(node: number, key: string): boolean {
+    return (this.nodes[node] as Node).hasKey(key);
+  }
+
+  hasKeyOfPlainId(node: number, id: string): boolean {
+    return (this.nodes[node] as Node).hasKeyOfPlainId(id);
   }
 
   node(key: string): GraphNode | undefined {
@@ -368,7 +429,7 @@ export class SecurityGraph {
   }
 
   addInsight(node: GraphNode, id: string, value?: unknown): void {
-    if (node.insights === NO_INSIGHTS) (node as { insights: NodeInsights }).insights = new NodeInsights();
+    if (node.insights === NO_INSIGHTS) (node as Node).insights = new NodeInsights();
     if (node.insights.add(id, value)) {
       let list = this.byInsight.get(id);
       if (list === undefined) this.byInsight.set(id, (list = []));

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { SecurityGraph, type EdgeKind } from '../../src/graph/index.js';
-import { KeyTable, keyHash } from '../../src/graph/key-table.js';
+import { canonicalKey, type ArgRow } from '../../src/core/index.js';
+import { SecurityGraph, buildGraph, type EdgeKind } from '../../src/graph/index.js';
+import { KeyTable, isKeyOfPlainId, keyHash, plainIdHash, samePlainIds, type KeyedNodes } from '../../src/graph/key-table.js';
+
+/** Nodes whose keys are the strings of a list (node n: `keys[n]`). */
+const keyed = (keys: string[]): KeyedNodes => ({
+  hasKey: (n, key) => keys[n] === key,
+  hasKeyOfPlainId: (n, id) => keys[n] === canonicalKey(id),
+});
 
 const vm = (graph: SecurityGraph, name: string) => graph.addNode({ key: `/vms/${name}`, id: `/VMs/${name}`, type: 'AzureVM', name });
 
@@ -58,7 +65,7 @@ describe('SecurityGraph edge records', () => {
 describe('KeyTable', () => {
   it('keeps every key through growth and tells absent keys apart', () => {
     const keys = Array.from({ length: 50_000 }, (_, i) => `/subscriptions/00000000-0000-0000-0000-${String(i % 97).padStart(12, '0')}/resourcegroups/rg-${i}`);
-    const table = new KeyTable((n) => keys[n]);
+    const table = new KeyTable(keyed(keys));
     const added = keys.filter((k, i) => table.getOrAdd(k, i) === -1).length;
     expect(added).toBe(keys.length);
     expect(table.size).toBe(keys.length);
@@ -82,10 +89,23 @@ describe('KeyTable', () => {
     expect(pair).toBeDefined();
     const keys: string[] = pair!;
     expect(keyHash(keys[0])).toBe(keyHash(keys[1]));
-    const table = new KeyTable((n) => keys[n]);
+    const table = new KeyTable(keyed(keys));
     expect(table.getOrAdd(keys[0], 0)).toBe(-1);
     expect(table.getOrAdd(keys[1], 1)).toBe(-1);
     expect([table.get(keys[0]), table.get(keys[1])]).toEqual([0, 1]);
+  });
+
+  it('finds a key added through a plain id, and an id through its key, in any case', () => {
+    const keys = ['/subscriptions/s1/resourcegroups/rg', '/subscriptions/s1/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm1'];
+    const table = new KeyTable(keyed(keys));
+    expect(table.getOrAdd(keys[0], 0)).toBe(-1);
+    const id = '/subscriptions/S1/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/VM1';
+    expect(table.getOrAddPlainId(id, plainIdHash(id), 1)).toBe(-1);
+    expect(table.get(keys[1])).toBe(1);
+    const rg = '/SUBSCRIPTIONS/s1/resourceGroups/Rg';
+    expect(table.getOrAddPlainId(rg, plainIdHash(rg), 7)).toBe(0);
+    expect(table.getOrAddPlainId(id.toUpperCase(), plainIdHash(id.toUpperCase()), 7)).toBe(1);
+    expect(table.size).toBe(2);
   });
 
   it('hashes to small integers', () => {
@@ -93,6 +113,90 @@ describe('KeyTable', () => {
       const h = keyHash(k);
       expect(Number.isInteger(h) && h >= 0 && h < 2 ** 30).toBe(true);
     }
+  });
+});
+
+describe('plain ids', () => {
+  it('hash a plain id as its canonical key, without making the key', () => {
+    // ASCII, something above a space at both ends, no empty segment, no trailing slash: the key is the lower case.
+    for (const id of ['/subscriptions/S1', '/subscriptions/s1/resourceGroups/RG-1/providers/Microsoft.Web/sites/App_1', 'AB', '/PROVIDERS/Microsoft.Management/managementGroups/Root']) {
+      expect(plainIdHash(id)).toBe(keyHash(canonicalKey(id)));
+      expect(isKeyOfPlainId(id, canonicalKey(id))).toBe(true);
+      expect(samePlainIds(id, id.toUpperCase())).toBe(true);
+    }
+  });
+
+  it('leaves every other id to canonicalKey', () => {
+    // Each of these has a canonical key that is not its ASCII lower case (or may not be).
+    for (const id of [' /subscriptions/s1', '/subscriptions/s1 ', '/subscriptions/s1/', '/subscriptions//s1', '/subscriptions/s1/resourceGroups/rgÄ', '/subscriptions/\u0130', 'a', '', '\t/x']) {
+      expect(plainIdHash(id)).toBe(-1);
+    }
+  });
+
+  it('compare as their keys do', () => {
+    expect(isKeyOfPlainId('/A/b', '/a/b')).toBe(true);
+    expect(isKeyOfPlainId('/A/b', '/a/c')).toBe(false);
+    expect(isKeyOfPlainId('/A/b', '/a/bb')).toBe(false);
+    // Folding is A–Z only: '@' (64) and '[' (91) sit beside them and stay as they are.
+    expect(isKeyOfPlainId('/@[', '/`{')).toBe(false);
+    expect(samePlainIds('/A/@', '/a/@')).toBe(true);
+    expect(samePlainIds('/A/@', '/a/`')).toBe(false);
+  });
+});
+
+describe('nodes added by id', () => {
+  it('have the canonical key of their id, made when read', () => {
+    const g = new SecurityGraph();
+    const vm1 = g.addNode({ id: '/subscriptions/S1/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/VM1', type: 'AzureVM', name: 'VM1' });
+    expect(g.indexOf('/subscriptions/s1/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm1')).toBe(vm1.index);
+    expect(vm1.key).toBe('/subscriptions/s1/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm1');
+    // The same id in another case is the same node; so is a node added by its key.
+    expect(g.addNode({ id: vm1.id.toUpperCase(), type: 'AzureVM', name: 'other' })).toBe(vm1);
+    expect(g.addNode({ key: vm1.key, id: 'x', type: 'AzureVM', name: 'other' })).toBe(vm1);
+    // An id that is not plain gets core's canonical key.
+    const odd = g.addNode({ id: ' /subscriptions/S1//resourceGroups/Other/ ', type: 'AzureResourceGroup', name: 'Other' });
+    expect(odd.key).toBe('/subscriptions/s1/resourcegroups/other');
+    expect(g.node('/subscriptions/s1/resourcegroups/other')).toBe(odd);
+    expect(g.addNode({ id: '/subscriptions/s1/resourcegroups/OTHER', type: 'AzureResourceGroup', name: 'x' })).toBe(odd);
+    expect(g.size).toBe(2);
+  });
+
+  it('serialise with their key, as object literals did', () => {
+    const g = new SecurityGraph();
+    const n = g.addNode({ id: '/subscriptions/S1', type: 'AzureSubscription', name: 'S1', subscriptionId: 'S1' });
+    expect(JSON.parse(JSON.stringify(n))).toEqual({ index: 0, key: '/subscriptions/s1', id: '/subscriptions/S1', type: 'AzureSubscription', name: 'S1', subscriptionId: 'S1', properties: {}, insights: {} });
+  });
+});
+
+describe('contains edges read off ids', () => {
+  const row = (id: string, type: string): ArgRow => ({ id, name: id.split('/').pop()!, type, subscriptionId: 's1', resourceGroup: 'rg', location: 'westeurope', properties: {} }) as unknown as ArgRow;
+  const parentOf = (g: SecurityGraph, key: string): string | undefined => {
+    for (let e = g.firstIn(g.indexOf(key)!); e !== -1; e = g.nextIn(e)) if (g.edgeKind(e) === 'contains') return g.nodes[g.edgeFrom(e)].key;
+    return undefined;
+  };
+
+  it('link each resource to its container whatever the case, blanks or empty segments of its id', () => {
+    const rows = [
+      row('/subscriptions/s1/resourceGroups/RG', 'Microsoft.Resources/resourceGroups'),
+      row('/subscriptions/s1/resourceGroups/RG/providers/Microsoft.Sql/servers/sql1', 'Microsoft.Sql/servers'),
+      // Siblings whose container is written in another case, and a child resource of the server.
+      row('/subscriptions/s1/resourcegroups/rg/providers/Microsoft.Sql/servers/sql2', 'Microsoft.Sql/servers'),
+      row('/subscriptions/s1/resourceGroups/RG/Providers/Microsoft.Sql/servers/SQL1/databases/db1', 'Microsoft.Sql/servers/databases'),
+      // Not plain: an empty segment, a trailing slash and blanks (their keys come from canonicalKey).
+      row('/subscriptions/s1/resourceGroups/RG//providers/Microsoft.Sql/servers/sql3/', 'Microsoft.Sql/servers'),
+      row(' /subscriptions/s1/resourceGroups/RG/providers/Microsoft.Sql/servers/sql3/databases/db2 ', 'Microsoft.Sql/servers/databases'),
+      row('/subscriptions/s1/resourceGroups/RG/providers/Microsoft.Web/sites/caf\u00e9', 'Microsoft.Web/sites'),
+    ];
+    const g = buildGraph({ rows }).graph;
+    const rg = '/subscriptions/s1/resourcegroups/rg';
+    const sql = `${rg}/providers/microsoft.sql/servers`;
+    expect(parentOf(g, `${sql}/sql1`)).toBe(rg);
+    expect(parentOf(g, `${sql}/sql2`)).toBe(rg);
+    expect(parentOf(g, `${sql}/sql1/databases/db1`)).toBe(`${sql}/sql1`);
+    expect(parentOf(g, `${sql}/sql3`)).toBe(rg);
+    expect(parentOf(g, `${sql}/sql3/databases/db2`)).toBe(`${sql}/sql3`);
+    expect(parentOf(g, `${rg}/providers/microsoft.web/sites/caf\u00e9`)).toBe(rg);
+    expect(g.edgeCounts().contains).toBe(6);
   });
 });
 
