@@ -208,13 +208,16 @@ export class SecurityGraph implements KeyedNodes {
   private readonly edgeProps: Array<Record<string, unknown> | undefined> = [];
   private readonly nodeRecords: number[];
 
-  /** `expectedNodes`: about how many nodes the graph will have (a hint for sizing its key index; 0: unknown). */
-  constructor(expectedNodes = 0) {
+  /**
+   * `expectedNodes` and `expectedEdges`: about how many the graph will have (hints for sizing its key index and
+   * records; 0: unknown).
+   */
+  constructor(expectedNodes = 0, expectedEdges = 2 * expectedNodes) {
     this.byKey = new KeyTable(this, expectedNodes);
-    // The record arrays are made at the expected size (about two edges a node) and filled by index; past it they
-    // grow by \`push\`. Growing a ten-million-element array by \`push\` copies it again and again.
+    // The record arrays are made at the expected size and filled by index; past it they grow by \`push\`. Growing a
+    // ten-million-element array by \`push\` copies it again and again.
     this.nodeRecords = zeros(expectedNodes * NODE_FIELDS);
-    this.edgeRecords = zeros(expectedNodes * 2 * EDGE_FIELDS);
+    this.edgeRecords = zeros(expectedEdges * EDGE_FIELDS);
   }
 
   get size(): number {
