@@ -4,6 +4,7 @@
  */
 import { canonicalKey, type ArgRow } from '../core/index.js';
 import { entityTypeOf } from './entity-types.js';
+import { plainIdHash } from './key-table.js';
 import type { GraphNode, NodeInput, SecurityGraph } from './model.js';
 
 /**
@@ -48,12 +49,16 @@ const EMPTY_PROPS: Record<string, unknown> = Object.freeze({}) as Record<string,
 /** The input of `addNode` for each resource row: one object refilled per row (`addNode` copies what it keeps). */
 const input: NodeInput = { id: '', type: 'AzureResource', name: '' };
 
-/** The node of an entity row (its key, the canonical form of its id, is made by the graph when it needs it). */
-export function resourceNode(graph: SecurityGraph, row: ArgRow, typeKey = row.type.toLowerCase()): GraphNode {
+/**
+ * The node of an entity row (its key, the canonical form of its id, is made by the graph when it needs it).
+ * `idHash`: `plainIdHash(row.id)`, when the caller has it.
+ */
+export function resourceNode(graph: SecurityGraph, row: ArgRow, typeKey = row.type.toLowerCase(), idHash?: number): GraphNode {
   const props = asRecord(row.properties) ?? EMPTY_PROPS;
   let name = row.name;
   if (typeKey === SUB_TYPE || typeKey === MG_TYPE) name = typeof props.displayName === 'string' ? props.displayName : row.name;
   input.id = row.id;
+  input.idHash = idHash;
   input.type = entityTypeOf(row.type, row.kind, typeKey);
   input.name = name;
   input.resourceType = row.type;
@@ -81,63 +86,35 @@ export function containerOf(key: string, typeKey: string, row: ArgRow): string |
   return n > 0 ? key.slice(0, n) : undefined;
 }
 
-/** Where `lower` (lower case) starts in `s` compared case-insensitively (ASCII), searching back from the end; -1: nowhere. */
-function lastIndexFolded(s: string, lower: string): number {
-  const first = lower.charCodeAt(0);
-  for (let i = s.length - lower.length; i >= 0; i--) {
-    if (s.charCodeAt(i) !== first) continue;
-    let j = 1;
-    for (; j < lower.length; j++) {
-      let c = s.charCodeAt(i + j);
-      if (c >= 65 && c <= 90) c += 32;
-      if (c !== lower.charCodeAt(j)) break;
-    }
-    if (j === lower.length) return i;
-  }
-  return -1;
-}
+/** ARM writes `/providers/` and `/resourceGroups/` in one case; an id made by hand may use another. */
+const PROVIDERS = /\/providers\//gi;
+const RESOURCE_GROUPS = /\/resourcegroups\//i;
 
-/** `lastIndexFolded`, searching forward from the start. */
-function indexFolded(s: string, lower: string): number {
-  const first = lower.charCodeAt(0);
-  for (let i = 0; i <= s.length - lower.length; i++) {
-    if (s.charCodeAt(i) !== first) continue;
-    let j = 1;
-    for (; j < lower.length; j++) {
-      let c = s.charCodeAt(i + j);
-      if (c >= 65 && c <= 90) c += 32;
-      if (c !== lower.charCodeAt(j)) break;
-    }
-    if (j === lower.length) return i;
+/** Where the last `/providers/` of `id` starts, in any case (-1: nowhere). */
+function lastProviders(id: string): number {
+  let p = id.lastIndexOf('/providers/');
+  // Only a later one in another case can follow the last one in lower case.
+  PROVIDERS.lastIndex = p + 1;
+  while (PROVIDERS.test(id)) {
+    p = PROVIDERS.lastIndex - 11;
+    PROVIDERS.lastIndex = p + 1;
   }
-  return -1;
+  return p;
 }
 
 /**
  * For a resource group or resource (not a management group or subscription): the length of the prefix of `id` that
- * is its container's id, or 0 at the top. `id` is a canonical key, or an id without empty segments, trailing slash
- * or surrounding blanks (any case).
+ * is its container's id, or 0 at the top. `id` is a canonical key or a plain id (`plainIdHash`), in any case.
  */
 function containerLength(id: string, typeKey: string): number {
-  if (RG_TYPES.has(typeKey)) return Math.max(0, indexFolded(id, '/resourcegroups/'));
-  const p = lastIndexFolded(id, '/providers/');
+  if (RG_TYPES.has(typeKey)) return Math.max(0, id.search(RESOURCE_GROUPS));
+  const p = lastProviders(id);
   if (p < 0) return 0;
   // namespace/type/name → the resource's container; namespace/type/name/child/name... → the parent resource.
   let slashes = 0;
   for (let i = p + 11; i < id.length; i++) if (id.charCodeAt(i) === 47) slashes++;
   if (slashes > 2) return id.lastIndexOf('/', id.lastIndexOf('/') - 1);
   return p;
-}
-
-const NOT_CLEAN = /[^\x00-\x7f]|\/\//;
-
-/**
- * Whether containers can be read off the id itself: ASCII (its lower case is then its own length, character by
- * character), without empty segment, trailing slash or surrounding blanks.
- */
-function isCleanId(id: string): boolean {
-  const length = id.length;
-  return length > 1 && id.charCodeAt(0) > 32 && id.charCodeAt(length - 1) > 32 && id.charCodeAt(length - 1) !== 47 && !NOT_CLEAN.test(id);
 }
 
 /**
@@ -171,7 +148,8 @@ export class ResourceNodes {
       this.lastIsEntity = isEntityRow(typeKey);
     }
     if (!this.lastIsEntity) return;
-    const node = resourceNode(this.graph, row, typeKey);
+    const idHash = plainIdHash(row.id);
+    const node = resourceNode(this.graph, row, typeKey, idHash);
     this.rows.set(node.index, row);
     if (row.identity !== undefined && row.identity !== null) {
       const last = this.identityNodes.length === 0 ? -1 : this.identityNodes[this.identityNodes.length - 1];
@@ -183,9 +161,9 @@ export class ResourceNodes {
     let parent: string | undefined;
     if (typeKey === MG_TYPE || typeKey === SUB_TYPE) parent = containerOf(node.key, typeKey, row);
     else {
-      // The id itself when it is clean (its key is then its lower case), else the key: no key string is made for
-      // a clean id, and a container's key once per run of siblings.
-      const id = isCleanId(row.id) ? row.id : node.key;
+      // A plain id itself (its key is its lower case), else the key: no key string is made for a plain id, and a
+      // container's key once per run of siblings.
+      const id = idHash !== -1 ? row.id : node.key;
       const n = containerLength(id, typeKey);
       if (n <= 0) return;
       // A sibling of the row before: the same prefix (in the same case), no new key.

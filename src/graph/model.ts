@@ -108,6 +108,8 @@ export interface GraphEdge {
 export interface NodeInput {
   /** The canonical key; by default that of `id` (core's `canonicalKey`). */
   key?: string;
+  /** `plainIdHash(id)`, when the caller has it (used when `key` is not given). */
+  idHash?: number;
   id: string;
   type: EntityType;
   name: string;
@@ -235,7 +237,7 @@ export class SecurityGraph implements KeyedNodes {
     let existing: number;
     if (key !== undefined) existing = this.byKey.getOrAdd(key, index);
     else {
-      const hash = plainIdHash(input.id);
+      const hash = input.idHash ?? plainIdHash(input.id);
       if (hash !== -1) existing = this.byKey.getOrAddPlainId(input.id, hash, index);
       else existing = this.byKey.getOrAdd((key = canonicalKey(input.id)), index);
     }

@@ -186,6 +186,8 @@ describe('contains edges read off ids', () => {
       row('/subscriptions/s1/resourceGroups/RG//providers/Microsoft.Sql/servers/sql3/', 'Microsoft.Sql/servers'),
       row(' /subscriptions/s1/resourceGroups/RG/providers/Microsoft.Sql/servers/sql3/databases/db2 ', 'Microsoft.Sql/servers/databases'),
       row('/subscriptions/s1/resourceGroups/RG/providers/Microsoft.Web/sites/caf\u00e9', 'Microsoft.Web/sites'),
+      // An extension resource whose own '/providers/' is written in another case: the last one counts.
+      row('/subscriptions/s1/resourceGroups/RG/providers/Microsoft.Sql/servers/sql1/Providers/Microsoft.Insights/diagnosticSettings/d1', 'Microsoft.Insights/diagnosticSettings'),
     ];
     const g = buildGraph({ rows }).graph;
     const rg = '/subscriptions/s1/resourcegroups/rg';
@@ -196,7 +198,8 @@ describe('contains edges read off ids', () => {
     expect(parentOf(g, `${sql}/sql3`)).toBe(rg);
     expect(parentOf(g, `${sql}/sql3/databases/db2`)).toBe(`${sql}/sql3`);
     expect(parentOf(g, `${rg}/providers/microsoft.web/sites/caf\u00e9`)).toBe(rg);
-    expect(g.edgeCounts().contains).toBe(6);
+    expect(parentOf(g, `${sql}/sql1/providers/microsoft.insights/diagnosticsettings/d1`)).toBe(`${sql}/sql1`);
+    expect(g.edgeCounts().contains).toBe(7);
   });
 });
 
