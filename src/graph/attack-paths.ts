@@ -15,6 +15,29 @@ import { INTERNET_KEY } from './build-network.js';
 /** Something a fix removes: an edge, or an insight of a node. */
 export type PathElement = { kind: 'edge'; edge: number } | { kind: 'insight'; node: number; insight: string };
 
+/**
+ * The element objects of one search, one per edge and per (node, insight): paths share them (a million-resource
+ * estate's paths name a few hundred thousand elements, most of them again and again). They are frozen.
+ */
+class PathElements {
+  private readonly edges = new Map<number, PathElement>();
+  private readonly insights = new Map<number, Map<string, PathElement>>();
+
+  edge(edge: number): PathElement {
+    let hit = this.edges.get(edge);
+    if (hit === undefined) this.edges.set(edge, (hit = Object.freeze({ kind: 'edge', edge })));
+    return hit;
+  }
+
+  insight(node: number, insight: string): PathElement {
+    let byId = this.insights.get(node);
+    if (byId === undefined) this.insights.set(node, (byId = new Map()));
+    let hit = byId.get(insight);
+    if (hit === undefined) byId.set(insight, (hit = Object.freeze({ kind: 'insight', node, insight })));
+    return hit;
+  }
+}
+
 export function elementKey(e: PathElement): string {
   return e.kind === 'edge' ? `e:${e.edge}` : `i:${e.node}:${e.insight}`;
 }
@@ -223,6 +246,7 @@ export function findAttackPaths(graph: SecurityGraph, templates: ReadonlyArray<A
   const permissionTypes = new Set<string>();
   for (const t of templates) for (const s of t.steps ?? []) if (s.edge === 'hasPermissionTo') for (const x of compileSpec(s.to).types) permissionTypes.add(x);
   const reachCache = new Map<number, Array<{ target: GraphNode; access: Access }>>();
+  const elementsOf = new PathElements();
   const routes = new Map<number, Partial | null>();
   const reach: Reach = (principal) => {
     let hit = reachCache.get(principal.index);
@@ -261,7 +285,7 @@ export function findAttackPaths(graph: SecurityGraph, templates: ReadonlyArray<A
         if (route === null) continue;
         prefix = route;
       }
-      for (const tail of tails) out.push(instance(graph, t, entry, matchedInsights, prefix, tail));
+      for (const tail of tails) out.push(instance(graph, t, entry, matchedInsights, prefix, tail, elementsOf));
     }
   }
   const rank = (p: AttackPath) => RISK_LEVELS.indexOf(p.riskLevel);
@@ -299,7 +323,15 @@ function walk(graph: SecurityGraph, entry: GraphNode, steps: Array<{ step: StepS
   return frontier.map((f) => f.chain);
 }
 
-function instance(graph: SecurityGraph, t: AttackPathTemplate, entry: GraphNode, entryInsights: string[], prefix: Partial, tail: Partial): AttackPath {
+function instance(
+  graph: SecurityGraph,
+  t: AttackPathTemplate,
+  entry: GraphNode,
+  entryInsights: string[],
+  prefix: Partial,
+  tail: Partial,
+  elementsOf: PathElements,
+): AttackPath {
   // \`concat\` makes lists of the exact length (a spread leaves room to grow, kept by every path).
   const nodes = prefix.nodes.concat(tail.nodes);
   const edges = prefix.edges.concat(tail.edges);
@@ -318,10 +350,10 @@ function instance(graph: SecurityGraph, t: AttackPathTemplate, entry: GraphNode,
   if (target.insights.has('isCritical')) factors.push('Critical asset');
 
   const elements: PathElement[] = [];
-  for (const i of entryInsights) elements.push({ kind: 'insight', node: entry.index, insight: i });
+  for (const i of entryInsights) elements.push(elementsOf.insight(entry.index, i));
   for (const e of edges) {
     if (graph.edgeKind(e) === 'contains') continue; // a resource's place in the tree is not something a fix removes
-    elements.push({ kind: 'edge', edge: e });
+    elements.push(elementsOf.edge(e));
   }
   const recommendations: PathRecommendation[] = [];
   for (const b of t.breaks ?? []) {
@@ -352,8 +384,8 @@ function instance(graph: SecurityGraph, t: AttackPathTemplate, entry: GraphNode,
     nodes,
     edges,
     elements: elements.slice(),
-    recommendations: dedupe(recommendations).slice(),
-    additionalRecommendations: dedupe(additional).slice(),
+    recommendations: dedupe(recommendations),
+    additionalRecommendations: dedupe(additional),
   };
 }
 
@@ -369,12 +401,18 @@ function assessedOnTarget(r: RecommendationRef): boolean {
   return hit;
 }
 
+/** Whether two resource ids name one resource (ids compare case-insensitively; most are the same string). */
+function sameResource(a: string, b: string): boolean {
+  return a === b || (a.length === b.length && a.toLowerCase() === b.toLowerCase());
+}
+
+/** The recommendations without repeats (same key, same resource), in a list of the exact length. */
 function dedupe(list: PathRecommendation[]): PathRecommendation[] {
-  const seen = new Set<string>();
-  return list.filter((r) => {
-    const k = `${r.key}|${r.resourceId.toLowerCase()}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+  const out: PathRecommendation[] = [];
+  next: for (let i = 0; i < list.length; i++) {
+    const r = list[i];
+    for (let j = 0; j < out.length; j++) if (out[j].key === r.key && sameResource(out[j].resourceId, r.resourceId)) continue next;
+    out.push(r);
+  }
+  return out.length === list.length ? list.slice() : out.slice();
 }

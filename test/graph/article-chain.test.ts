@@ -51,6 +51,24 @@ describe('the article chain (internet-exposed VM with a critical CVE whose ident
     expect(vm.insights.get('vulnerableToRemoteCodeExecution')?.value).toEqual({ cves: ['CVE-2024-6387'] });
   });
 
+  it('shares one frozen element object per edge and per entry insight among the paths', () => {
+    const s = scan();
+    const [vmPath, kvPath] = ['az-vm-internet-highsev', 'az-vm-internet-highsev-keyvault-read'].map((id) => s.paths.find((p) => p.templateId === id)!);
+    // Both paths start with the same route from the Internet and the same vulnerable entry.
+    const firstEdge = vmPath.elements.find((e) => e.kind === 'edge')!;
+    expect(kvPath.elements).toContain(firstEdge);
+    expect(kvPath.elements.filter((e) => e.kind === 'edge' && firstEdge.kind === 'edge' && e.edge === firstEdge.edge)).toEqual([firstEdge]);
+    const insight = vmPath.elements.find((e) => e.kind === 'insight')!;
+    expect(kvPath.elements.find((e) => e.kind === 'insight')).toBe(insight);
+    expect(Object.isFrozen(firstEdge) && Object.isFrozen(insight)).toBe(true);
+    // Recommendations are listed once per (key, resource), whatever the case of the resource id.
+    for (const p of s.paths) {
+      const keys = p.recommendations.concat(p.additionalRecommendations).map((r) => `${r.key}|${r.resourceId.toLowerCase()}`);
+      expect(new Set(p.recommendations.map((r) => `${r.key}|${r.resourceId.toLowerCase()}`)).size).toBe(p.recommendations.length);
+      expect(keys.length).toBeGreaterThan(0);
+    }
+  });
+
   it('gives the same ids on a second build (stable path ids)', () => {
     expect(scan().paths.map((p) => p.id)).toEqual(scan().paths.map((p) => p.id));
   });
