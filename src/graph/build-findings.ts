@@ -40,14 +40,14 @@ const HIGH = new Set(['critical', 'high']);
 
 /** The node a finding lands on: the resource, the VM a disk belongs to, or the container image (created). */
 function findingNode(graph: SecurityGraph, rows: RowIndex, f: GraphFinding): GraphNode | undefined {
-  const key = canonicalKey(f.resourceId);
-  const node = graph.node(key);
+  const node = graph.nodeById(f.resourceId);
   if (node?.type === 'AzureDisk') {
     const managedBy = rows.ofNode(node.index)?.managedBy;
-    const owner = typeof managedBy === 'string' && managedBy !== '' ? graph.node(canonicalKey(managedBy)) : undefined;
+    const owner = typeof managedBy === 'string' && managedBy !== '' ? graph.nodeById(managedBy) : undefined;
     return owner ?? node;
   }
   if (node) return node;
+  const key = canonicalKey(f.resourceId);
   const repo = key.indexOf('/repositories/');
   if (repo > 0) {
     const registry = graph.node(key.slice(0, repo));
@@ -199,7 +199,7 @@ export class FindingsBuilder {
   private resolveTarget(type: string, target: string | undefined): GraphNode | undefined {
     if (!target) return undefined;
     const host = targetHost(target.toLowerCase());
-    if (host === undefined) return this.graph.node(canonicalKey(target));
+    if (host === undefined) return this.graph.nodeById(target);
     const names = this.byName();
     if (/storage/i.test(type) || type === 'sasToken') return names.storage.get(host.split('.')[0]);
     if (/sql/i.test(type)) return names.sql.get(host) ?? names.sql.get(host.split('.')[0]);

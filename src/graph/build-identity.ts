@@ -3,7 +3,7 @@
  * `hasPermissionTo` from a principal to the scope of each of its role assignments (inheritance down the tree is
  * followed through `contains` when access is asked for, see access.ts), `memberOf` from directory data when given.
  */
-import { canonicalKey, type ArgRow } from '../core/index.js';
+import type { ArgRow } from '../core/index.js';
 import { capabilitiesOf } from './capabilities.js';
 import type { RoleDefinitionLike } from './rbac.js';
 import type { EntityType, GraphNode, SecurityGraph } from './model.js';
@@ -120,7 +120,7 @@ export function addManagedIdentities(graph: SecurityGraph, rows: RowIndex, ids: 
     const user = asRecord(identity.userAssignedIdentities);
     if (user) {
       for (const uamiId of Object.keys(user)) {
-        const uami = graph.node(canonicalKey(uamiId));
+        const uami = graph.nodeById(uamiId);
         if (uami) graph.addEdge(resource, uami, 'canAuthenticateAs', USER_ASSIGNED);
         else {
           const principalId = asRecord(user[uamiId])?.principalId;
@@ -144,7 +144,7 @@ export function addRoleAssignments(graph: SecurityGraph, assignments: Iterable<A
     const roleGuid = GUID_TAIL.exec(String(props.roleDefinitionId ?? ''))?.[1]?.toLowerCase();
     const role = roleGuid ? ids.roles.get(roleGuid) : undefined;
     if (!role) ids.stats.unresolvedRoles++;
-    const target = graph.node(canonicalKey(scope === '' ? '/' : scope));
+    const target = graph.nodeById(scope === '' ? '/' : scope);
     if (!target) {
       ids.stats.unresolvedScopes++;
       continue;

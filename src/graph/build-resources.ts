@@ -123,7 +123,7 @@ function containerLength(id: string, typeKey: string): number {
  */
 export class ResourceNodes {
   private readonly children: number[] = [];
-  /** Parent keys in runs: siblings usually come together, so a run's key is kept once. */
+  /** Parent ids in runs (keys, or prefixes of plain ids): siblings usually come together, so a run's id is kept once. */
   private readonly runKeys: string[] = [];
   /** Index into `children` where each run starts. */
   private readonly runStarts: number[] = [];
@@ -137,9 +137,8 @@ export class ResourceNodes {
   private lastTypeKey: string | undefined;
   private lastIsEntity = false;
 
-  /** The id prefix of the last container read off an id (in the id's own case), and that container's key. */
+  /** The id prefix of the last container read off an id (in the id's own case). */
   private lastPrefix = '';
-  private lastPrefixKey = '';
 
   /** Adds the row when it is an entity (`typeKey` is its lower-case type). */
   add(row: ArgRow, typeKey: string): void {
@@ -161,17 +160,14 @@ export class ResourceNodes {
     let parent: string | undefined;
     if (typeKey === MG_TYPE || typeKey === SUB_TYPE) parent = containerOf(node.key, typeKey, row);
     else {
-      // A plain id itself (its key is its lower case), else the key: no key string is made for a plain id, and a
-      // container's key once per run of siblings.
+      // A plain id itself (its key is its lower case), else the key: no key string is made for a plain id. Its
+      // container is named by a prefix of it (a plain id too), kept once per run of siblings.
       const id = idHash !== -1 ? row.id : node.key;
       const n = containerLength(id, typeKey);
       if (n <= 0) return;
-      // A sibling of the row before: the same prefix (in the same case), no new key.
-      if (this.lastPrefix.length === n && id.startsWith(this.lastPrefix)) parent = this.lastPrefixKey;
-      else {
-        this.lastPrefix = id.slice(0, n);
-        parent = this.lastPrefixKey = canonicalKey(this.lastPrefix);
-      }
+      // A sibling of the row before: the same prefix, in the same case.
+      if (this.lastPrefix.length === n && id.startsWith(this.lastPrefix)) parent = this.lastPrefix;
+      else parent = this.lastPrefix = id.slice(0, n);
     }
     if (parent === undefined) return;
     if (parent !== last) {
@@ -195,7 +191,7 @@ export class ResourceNodes {
   linkContainers(): void {
     const { children, runKeys, runStarts, graph } = this;
     for (let r = 0; r < runKeys.length; r++) {
-      const parent = graph.indexOf(runKeys[r]);
+      const parent = graph.indexOfId(runKeys[r]);
       if (parent === undefined) continue;
       const end = r + 1 < runStarts.length ? runStarts[r + 1] : children.length;
       for (let i = runStarts[r]; i < end; i++) graph.addEdge(parent, children[i], 'contains', undefined, true);

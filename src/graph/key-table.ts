@@ -123,6 +123,16 @@ export class KeyTable {
     }
   }
 
+  /** `get` for the canonical key of a plain id, whose `plainIdHash` is `hash`. */
+  getPlainId(id: string, hash: number): number {
+    const slots = this.slots;
+    for (let i = hash & this.mask; ; i = (i + 1) & this.mask) {
+      const n = slots[2 * i + 1];
+      if (n === EMPTY) return -1;
+      if (slots[2 * i] === hash && this.nodes.hasKeyOfPlainId(n - 1, id)) return n - 1;
+    }
+  }
+
   /** `getOrAdd` for the canonical key of a plain id, whose `plainIdHash` is `hash`. */
   getOrAddPlainId(id: string, hash: number, node: number): number {
     if (this.count + 1 > (this.mask + 1) * MAX_LOAD) this.grow();

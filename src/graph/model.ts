@@ -284,6 +284,19 @@ export class SecurityGraph implements KeyedNodes {
     return i === -1 ? undefined : this.nodes[i];
   }
 
+  /** The node whose key is the canonical key of `id` (no key is made for a plain id). */
+  nodeById(id: string): GraphNode | undefined {
+    const i = this.indexOfId(id);
+    return i === undefined ? undefined : this.nodes[i];
+  }
+
+  /** The number of the node whose key is the canonical key of `id` (no key is made for a plain id). */
+  indexOfId(id: string): number | undefined {
+    const hash = plainIdHash(id);
+    const i = hash !== -1 ? this.byKey.getPlainId(id, hash) : this.byKey.get(canonicalKey(id));
+    return i === -1 ? undefined : i;
+  }
+
   /** The number of the node with this canonical key. */
   indexOf(key: string): number | undefined {
     const i = this.byKey.get(key);

@@ -161,6 +161,18 @@ describe('nodes added by id', () => {
     expect(g.size).toBe(2);
   });
 
+  it('are found by any id whose canonical key is theirs', () => {
+    const g = new SecurityGraph();
+    const vm1 = g.addNode({ id: '/subscriptions/S1/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/VM1', type: 'AzureVM', name: 'VM1' });
+    const principal = g.addNode({ key: 'principal:abc', id: 'abc', type: 'ServicePrincipal', name: 'abc' });
+    expect(g.nodeById('/SUBSCRIPTIONS/s1/resourcegroups/rg/providers/microsoft.compute/virtualMachines/vm1')).toBe(vm1);
+    // Ids that are not plain are read through canonicalKey.
+    expect(g.indexOfId(' /subscriptions/s1//resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/VM1/ ')).toBe(vm1.index);
+    expect(g.nodeById('Principal:ABC')).toBe(principal);
+    expect(g.nodeById('/subscriptions/s1/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/VM2')).toBeUndefined();
+    expect(g.indexOfId('/')).toBeUndefined();
+  });
+
   it('serialise with their key, as object literals did', () => {
     const g = new SecurityGraph();
     const n = g.addNode({ id: '/subscriptions/S1', type: 'AzureSubscription', name: 'S1', subscriptionId: 'S1' });
