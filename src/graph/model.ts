@@ -159,7 +159,7 @@ class Node implements GraphNode {
   }
 
   /** The fields as an object literal had them (JSON and structured output see the key, not the memo). */
-  toJSON(): Omit<GraphNode, 'insights'> & { insights: NodeInsights } {
+  toJSON(): GraphNode {
     const { index, key, id, type, name, resourceType, subscriptionId, resourceGroup, properties, tags, insights } = this;
     return { index, key, id, type, name, resourceType, subscriptionId, resourceGroup, properties, tags, insights };
   }
