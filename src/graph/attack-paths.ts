@@ -414,5 +414,5 @@ function dedupe(list: PathRecommendation[]): PathRecommendation[] {
     for (let j = 0; j < out.length; j++) if (out[j].key === r.key && sameResource(out[j].resourceId, r.resourceId)) continue next;
     out.push(r);
   }
-  return out.length === list.length ? list.slice() : out.slice();
+  return out.slice();
 }

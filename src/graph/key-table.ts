@@ -41,19 +41,11 @@ export function plainIdHash(id: string): number {
   return h >>> 2;
 }
 
-/** Whether `key` is the canonical key of the plain id `id` (compared from the end, where ids mostly differ). */
-export function isKeyOfPlainId(id: string, key: string): boolean {
-  if (id.length !== key.length) return false;
-  for (let i = id.length - 1; i >= 0; i--) {
-    let c = id.charCodeAt(i);
-    if (c >= 65 && c <= 90) c += 32;
-    if (c !== key.charCodeAt(i)) return false;
-  }
-  return true;
-}
-
-/** Whether two plain ids have the same canonical key. */
-export function samePlainIds(a: string, b: string): boolean {
+/**
+ * Whether `a` and `b` are equal with ASCII capitals folded to lower case (compared from the end, where ids mostly
+ * differ): for a plain id and a canonical key, or two plain ids, whether they have the same canonical key.
+ */
+export function equalFolded(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
   for (let i = a.length - 1; i >= 0; i--) {
     let x = a.charCodeAt(i);

@@ -5,7 +5,7 @@
  */
 import { NO_INSIGHTS, NodeInsights } from './insights.js';
 import { canonicalKey } from '../core/index.js';
-import { KeyTable, isKeyOfPlainId, plainIdHash, samePlainIds, zeros, type KeyedNodes } from './key-table.js';
+import { KeyTable, equalFolded, plainIdHash, zeros, type KeyedNodes } from './key-table.js';
 
 /** Entity types, in the vocabulary of Defender's cloud security explorer (Azure subset). */
 export type EntityType =
@@ -150,12 +150,12 @@ class Node implements GraphNode {
 
   /** Whether the key is `key`, without making a key not yet made. */
   hasKey(key: string): boolean {
-    return this.#key !== undefined ? this.#key === key : isKeyOfPlainId(this.id, key);
+    return this.#key !== undefined ? this.#key === key : equalFolded(this.id, key);
   }
 
   /** Whether the key is that of the plain id `id`, without making a key not yet made. */
   hasKeyOfPlainId(id: string): boolean {
-    return this.#key !== undefined ? isKeyOfPlainId(id, this.#key) : samePlainIds(this.id, id);
+    return equalFolded(this.#key ?? this.id, id);
   }
 
   /** The fields as an object literal had them (JSON and structured output see the key, not the memo). */
