@@ -6,6 +6,7 @@
  * traffic on a management port. PaaS endpoints are exposed by their own network settings.
  */
 import { canonicalKey, type ArgRow } from '../core/index.js';
+import { keyHash, plainIdHash } from './key-table.js';
 import { compileNsg, internetExposure, nsgRules, vnetReachablePorts, type CompiledNsg, type Exposure, type NsgRule, type PortRange } from './nsg.js';
 import type { GraphNode, SecurityGraph } from './model.js';
 import type { RowIndex } from './build-resources.js';
@@ -14,8 +15,13 @@ function asRecord(v: unknown): Record<string, unknown> | undefined {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 function idOf(ref: unknown): string | undefined {
+  const id = rawIdOf(ref);
+  return id === undefined ? undefined : canonicalKey(id);
+}
+/** The `id` of a reference as written (any case: compare canonical keys, or look it up with `indexOfId`). */
+function rawIdOf(ref: unknown): string | undefined {
   const id = asRecord(ref)?.id;
-  return typeof id === 'string' ? canonicalKey(id) : undefined;
+  return typeof id === 'string' ? id : undefined;
 }
 function list(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
@@ -42,6 +48,13 @@ export interface NetworkStats {
   nsgProblems: number;
 }
 
+interface Subnet {
+  /** The canonical key of the subnet's NSG. */
+  nsgKey: string | undefined;
+  rules: CompiledNsg | undefined;
+  vnet: GraphNode | undefined;
+}
+
 interface Delivery {
   /** The public entry (public IP node) and the hop in between (load balancer, application gateway), if any. */
   publicIp: GraphNode;
@@ -53,35 +66,49 @@ interface Delivery {
 
 export class NetworkBuilder {
   readonly stats: NetworkStats = { nics: 0, exposedNics: 0, nsgProblems: 0 };
-  private readonly compiled = new Map<string, CompiledNsg | null>();
+  /** Compiled rules by NSG node (null: the node has no NSG row). */
+  private readonly compiled = new Map<number, CompiledNsg | null>();
   private readonly internet: GraphNode;
   /** The properties of the VNet's route to a VM, per list of management ports it reaches (shared lists). */
   private readonly lateral = new Map<readonly number[], { ports: readonly number[]; source: 'VirtualNetwork' }>();
   /** NIC ipConfiguration key → deliveries of internet traffic to it. */
   private readonly deliveries = new Map<string, Delivery[]>();
-  private readonly subnets = new Map<string, { nsgKey: string | undefined; vnet: GraphNode | undefined }>();
+  /** `keyHash` of every key in `deliveries`: most ipConfigurations receive nothing, and are told so by their id's hash. */
+  private readonly deliveryHashes = new Set<number>();
+  /** Subnets by canonical key, and by id as the NICs spell it (NICs of a subnet spell it alike). */
+  private readonly subnets = new Map<string, Subnet>();
+  private readonly subnetsById = new Map<string, Subnet>();
 
   constructor(private readonly graph: SecurityGraph, private readonly rows: RowIndex) {
     this.internet = graph.addNode({ key: INTERNET_KEY, id: 'Internet', type: 'Internet', name: 'Internet', properties: {} });
   }
 
-  private rules(nsgKey: string | undefined): CompiledNsg | undefined {
-    if (nsgKey === undefined) return undefined;
-    const known = this.compiled.get(nsgKey);
-    if (known !== undefined) return known ?? undefined;
-    const row = this.rows.get(nsgKey);
-    const rules = row ? compileNsg(nsgRules(row)) : undefined;
-    this.compiled.set(nsgKey, rules ?? null);
-    return rules;
+  /** The compiled rules of the NSG with this id or key (read once per NSG), if it is in the estate. */
+  private rules(nsgId: string | undefined): CompiledNsg | undefined {
+    if (nsgId === undefined) return undefined;
+    const node = this.graph.indexOfId(nsgId);
+    if (node === undefined) return undefined;
+    let known = this.compiled.get(node);
+    if (known === undefined) {
+      const row = this.rows.ofNode(node);
+      this.compiled.set(node, (known = row ? compileNsg(nsgRules(row)) : null));
+    }
+    return known ?? undefined;
   }
 
   /** A subnet's NSG and virtual network, read once per subnet (a hundred thousand NICs share a few hundred). */
-  private subnet(subnetKey: string | undefined): { nsgKey: string | undefined; vnet: GraphNode | undefined } | undefined {
-    if (subnetKey === undefined) return undefined;
-    let hit = this.subnets.get(subnetKey);
+  private subnet(subnetId: string | undefined): Subnet | undefined {
+    if (subnetId === undefined) return undefined;
+    let hit = this.subnetsById.get(subnetId);
     if (hit === undefined) {
-      const vnet = this.graph.node(subnetKey.slice(0, subnetKey.indexOf('/subnets/')));
-      this.subnets.set(subnetKey, (hit = { nsgKey: this.subnetNsg(subnetKey), vnet }));
+      const subnetKey = canonicalKey(subnetId);
+      hit = this.subnets.get(subnetKey);
+      if (hit === undefined) {
+        const vnet = this.graph.node(subnetKey.slice(0, subnetKey.indexOf('/subnets/')));
+        const nsgKey = this.subnetNsg(subnetKey);
+        this.subnets.set(subnetKey, (hit = { nsgKey, rules: this.rules(nsgKey), vnet }));
+      }
+      this.subnetsById.set(subnetId, hit);
     }
     return hit;
   }
@@ -97,9 +124,19 @@ export class NetworkBuilder {
     return undefined;
   }
 
+  /** The deliveries to the ipConfiguration with this id (none for most: their hash says so without making a key). */
+  private deliveriesTo(ipConfigId: string): Delivery[] | undefined {
+    const hash = plainIdHash(ipConfigId);
+    if (hash !== -1 && !this.deliveryHashes.has(hash)) return undefined;
+    return this.deliveries.get(canonicalKey(ipConfigId));
+  }
+
   private deliver(ipConfigKey: string, d: Delivery): void {
     let l = this.deliveries.get(ipConfigKey);
-    if (l === undefined) this.deliveries.set(ipConfigKey, (l = []));
+    if (l === undefined) {
+      this.deliveries.set(ipConfigKey, (l = []));
+      this.deliveryHashes.add(keyHash(ipConfigKey));
+    }
     l.push(d);
   }
 
@@ -168,26 +205,23 @@ export class NetworkBuilder {
     const g = this.graph;
     for (const nic of g.nodesOfType('AzureNetworkInterface')) {
       this.stats.nics++;
-      const vmKey = idOf(nic.properties.virtualMachine);
-      const vm = vmKey ? g.node(vmKey) : undefined;
+      const vmId = rawIdOf(nic.properties.virtualMachine);
+      const vm = vmId ? g.nodeById(vmId) : undefined;
       if (vm) g.addEdge(nic, vm, 'routesTrafficTo', ATTACHMENT);
-      const nicNsgKey = idOf(nic.properties.networkSecurityGroup);
-      const nicRules = this.rules(nicNsgKey);
+      const nicNsgId = rawIdOf(nic.properties.networkSecurityGroup);
+      const nicRules = this.rules(nicNsgId);
       let exposedAny = false;
       for (const ipc of list(nic.properties.ipConfigurations)) {
         const rec = asRecord(ipc);
         if (typeof rec?.id !== 'string') continue;
-        const ipcKey = canonicalKey(rec.id);
-        const subnetKey = idOf(asRecord(rec.properties)?.subnet);
-        const subnet = this.subnet(subnetKey);
-        const subnetNsgKey = subnet?.nsgKey;
-        const subnetRules = this.rules(subnetNsgKey);
+        const subnet = this.subnet(rawIdOf(asRecord(rec.properties)?.subnet));
+        const subnetRules = subnet?.rules;
         const target = vm ?? nic;
-        for (const d of this.deliveries.get(ipcKey) ?? []) {
+        for (const d of this.deliveriesTo(rec.id) ?? []) {
           const exposures = internetExposure(subnetRules, nicRules, { ports: d.ports }).filter((x) => d.protocol === undefined || x.protocol === d.protocol);
           if (exposures.length === 0) continue;
           exposedAny = true;
-          this.expose(target, nic, d, exposures, { subnetNsg: subnetNsgKey, nicNsg: nicNsgKey });
+          this.expose(target, nic, d, exposures, { subnetNsg: subnet?.nsgKey, nicNsg: nicNsgId === undefined ? undefined : canonicalKey(nicNsgId) });
         }
         // Lateral movement inside the virtual network.
         if (vm && subnet) {
