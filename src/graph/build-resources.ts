@@ -4,8 +4,8 @@
  */
 import { canonicalKey, type ArgRow } from '../core/index.js';
 import { entityTypeOf } from './entity-types.js';
-import { plainIdHash } from './key-table.js';
-import type { GraphNode, NodeInput, SecurityGraph } from './model.js';
+import { PrefixHasher, plainIdHash } from './key-table.js';
+import type { EntityType, GraphNode, NodeInput, SecurityGraph } from './model.js';
 
 /**
  * The estate rows of the graph's resource nodes, by node number; a key is found through the graph's own key index,
@@ -53,13 +53,13 @@ const input: NodeInput = { id: '', type: 'AzureResource', name: '' };
  * The node of an entity row (its key, the canonical form of its id, is made by the graph when it needs it).
  * `idHash`: `plainIdHash(row.id)`, when the caller has it.
  */
-export function resourceNode(graph: SecurityGraph, row: ArgRow, typeKey = row.type.toLowerCase(), idHash?: number): GraphNode {
+export function resourceNode(graph: SecurityGraph, row: ArgRow, typeKey = row.type.toLowerCase(), idHash?: number, entityType?: EntityType): GraphNode {
   const props = asRecord(row.properties) ?? EMPTY_PROPS;
   let name = row.name;
   if (typeKey === SUB_TYPE || typeKey === MG_TYPE) name = typeof props.displayName === 'string' ? props.displayName : row.name;
   input.id = row.id;
   input.idHash = idHash;
-  input.type = entityTypeOf(row.type, row.kind, typeKey);
+  input.type = entityType ?? entityTypeOf(row.type, row.kind, typeKey);
   input.name = name;
   input.resourceType = row.type;
   input.subscriptionId = row.subscriptionId;
@@ -82,96 +82,139 @@ export function containerOf(key: string, typeKey: string, row: ArgRow): string |
     const first = asRecord(Array.isArray(chain) ? chain[0] : undefined);
     return typeof first?.name === 'string' ? `/providers/microsoft.management/managementgroups/${first.name.toLowerCase()}` : undefined;
   }
-  const n = containerLength(key, typeKey);
+  const n = containerLength(key, RG_TYPES.has(typeKey));
   return n > 0 ? key.slice(0, n) : undefined;
 }
 
 /** ARM writes `/providers/` and `/resourceGroups/` in one case; an id made by hand may use another. */
-const PROVIDERS = /\/providers\//gi;
 const RESOURCE_GROUPS = /\/resourcegroups\//i;
+const PROVIDERS = 'providers';
 
-/** Where the last `/providers/` of `id` starts, in any case (-1: nowhere). */
-function lastProviders(id: string): number {
-  let p = id.lastIndexOf('/providers/');
-  // Only a later one in another case can follow the last one in lower case.
-  PROVIDERS.lastIndex = p + 1;
-  while (PROVIDERS.test(id)) {
-    p = PROVIDERS.lastIndex - 11;
-    PROVIDERS.lastIndex = p + 1;
-  }
-  return p;
+/** Whether `/providers/` (in any case) starts at `i`, where `id` has a `/`. */
+function providersAt(id: string, i: number): boolean {
+  if (i + 10 >= id.length || id.charCodeAt(i + 10) !== 47) return false;
+  // Or'ing in 32 folds a capital to its letter (and maps nothing else to a lower-case letter).
+  for (let k = 0; k < 9; k++) if ((id.charCodeAt(i + 1 + k) | 32) !== PROVIDERS.charCodeAt(k)) return false;
+  return true;
 }
 
 /**
  * For a resource group or resource (not a management group or subscription): the length of the prefix of `id` that
  * is its container's id, or 0 at the top. `id` is a canonical key or a plain id (`plainIdHash`), in any case.
+ * `resourceGroup`: whether it is a resource group's.
  */
-function containerLength(id: string, typeKey: string): number {
-  if (RG_TYPES.has(typeKey)) return Math.max(0, id.search(RESOURCE_GROUPS));
-  const p = lastProviders(id);
-  if (p < 0) return 0;
-  // namespace/type/name → the resource's container; namespace/type/name/child/name... → the parent resource.
+function containerLength(id: string, resourceGroup: boolean): number {
+  if (resourceGroup) return Math.max(0, id.search(RESOURCE_GROUPS));
+  // One pass from the end to the last `/providers/`, counting the slashes after it and noting the last two.
   let slashes = 0;
-  for (let i = p + 11; i < id.length; i++) if (id.charCodeAt(i) === 47) slashes++;
-  if (slashes > 2) return id.lastIndexOf('/', id.lastIndexOf('/') - 1);
-  return p;
+  let secondLast = -1;
+  for (let i = id.length - 1; i >= 0; i--) {
+    if (id.charCodeAt(i) !== 47) continue;
+    if (providersAt(id, i)) {
+      // namespace/type/name → the resource's container; namespace/type/name/child/name... → the parent resource
+      // (`slashes` counts the one closing `/providers/` too).
+      return slashes - 1 > 2 ? secondLast : i;
+    }
+    if (++slashes === 2) secondLast = i;
+  }
+  return 0;
 }
 
 /**
  * Adds entity rows as nodes (`add`), then the `contains` edges between the nodes that exist (`linkContainers`,
  * once every row is in: a parent may come after its children).
  */
+/** What `ResourceNodes` needs of a type, worked out once per type (estates interleave rows of many types). */
+interface TypeFacts {
+  entity: boolean;
+  /** A management group or subscription: its container is read off its properties, not its id. */
+  topLevel: boolean;
+  resourceGroup: boolean;
+  /** The entity type, unless it depends on the row (`kind`). */
+  entityType: EntityType | undefined;
+}
+
+function typeFacts(typeKey: string): TypeFacts {
+  return {
+    entity: isEntityRow(typeKey),
+    topLevel: typeKey === MG_TYPE || typeKey === SUB_TYPE,
+    resourceGroup: RG_TYPES.has(typeKey),
+    entityType: typeKey === 'microsoft.web/sites' ? undefined : entityTypeOf(typeKey, undefined, typeKey),
+  };
+}
+
+/** `HashedPrefix.memo` of a prefix whose node was looked for and is not (yet) in the graph. */
+const NOT_FOUND = -2;
+
 export class ResourceNodes {
   private readonly children: number[] = [];
   /** Parent ids in runs (keys, or prefixes of plain ids): siblings usually come together, so a run's id is kept once. */
   private readonly runKeys: string[] = [];
+  /** `plainIdHash` of each run's id (-1: not plain, or not known). */
+  private readonly runHashes: number[] = [];
+  /** The node of each run's id when it was known as the run began (-1: to be looked up). */
+  private readonly runParents: number[] = [];
   /** Index into `children` where each run starts. */
   private readonly runStarts: number[] = [];
   /** Nodes whose row has an `identity` (noted while the row is at hand, so identities need no pass over every row). */
   private readonly identityNodes: number[] = [];
   private identityNodesSorted = true;
+  /** Hashes the ids of siblings past their container's id, which it hashes once. */
+  private readonly hasher = new PrefixHasher();
+  private readonly facts = new Map<string, TypeFacts>();
+  /** The last type `add` was given, and its facts. */
+  private lastTypeKey: string | undefined;
+  private lastFacts: TypeFacts = typeFacts('');
 
   constructor(private readonly graph: SecurityGraph, private readonly rows: RowIndex) {}
 
-  /** The last type `add` was given and whether its rows are entities (rows come in runs of one type). */
-  private lastTypeKey: string | undefined;
-  private lastIsEntity = false;
-
-  /** The id prefix of the last container read off an id (in the id's own case). */
-  private lastPrefix = '';
-
   /** Adds the row when it is an entity (`typeKey` is its lower-case type). */
   add(row: ArgRow, typeKey: string): void {
+    let facts = this.lastFacts;
     if (typeKey !== this.lastTypeKey) {
+      const known = this.facts.get(typeKey);
+      if (known !== undefined) facts = known;
+      else this.facts.set(typeKey, (facts = typeFacts(typeKey)));
       this.lastTypeKey = typeKey;
-      this.lastIsEntity = isEntityRow(typeKey);
+      this.lastFacts = facts;
     }
-    if (!this.lastIsEntity) return;
-    const idHash = plainIdHash(row.id);
-    const node = resourceNode(this.graph, row, typeKey, idHash);
+    if (!facts.entity) return;
+    const id = row.id;
+    // Where the container's id ends in the id (its prefix; 0: none, or not read off the id).
+    const n = facts.topLevel ? 0 : containerLength(id, facts.resourceGroup);
+    const idHash = n > 0 ? this.hasher.hash(id, n) : plainIdHash(id);
+    const graph = this.graph;
+    const node = resourceNode(graph, row, typeKey, idHash, facts.entityType);
     this.rows.set(node.index, row);
     if (row.identity !== undefined && row.identity !== null) {
       const last = this.identityNodes.length === 0 ? -1 : this.identityNodes[this.identityNodes.length - 1];
       if (node.index <= last) this.identityNodesSorted = false;
       this.identityNodes.push(node.index);
     }
-    const runs = this.runKeys.length;
-    const last = runs === 0 ? undefined : this.runKeys[runs - 1];
     let parent: string | undefined;
-    if (typeKey === MG_TYPE || typeKey === SUB_TYPE) parent = containerOf(node.key, typeKey, row);
-    else {
-      // A plain id itself (its key is its lower case), else the key: no key string is made for a plain id. Its
-      // container is named by a prefix of it (a plain id too), kept once per run of siblings.
-      const id = idHash !== -1 ? row.id : node.key;
-      const n = containerLength(id, typeKey);
+    let parentHash = -1;
+    let parentNode = -1;
+    if (facts.topLevel) parent = containerOf(node.key, typeKey, row);
+    else if (idHash !== -1) {
+      // A plain id: its container is named by its prefix (a plain id too), looked up once per prefix read.
       if (n <= 0) return;
-      // A sibling of the row before: the same prefix, in the same case.
-      if (this.lastPrefix.length === n && id.startsWith(this.lastPrefix)) parent = this.lastPrefix;
-      else parent = this.lastPrefix = id.slice(0, n);
+      const prefix = this.hasher.current;
+      parent = prefix.prefix;
+      parentHash = prefix.prefixHash;
+      if (prefix.memo === -1 && parentHash !== -1) prefix.memo = graph.indexOfPlainId(parent, parentHash) ?? NOT_FOUND;
+      parentNode = prefix.memo === NOT_FOUND ? -1 : prefix.memo;
+    } else {
+      const key = node.key;
+      const m = containerLength(key, facts.resourceGroup);
+      if (m <= 0) return;
+      parent = key.slice(0, m);
     }
     if (parent === undefined) return;
-    if (parent !== last) {
+    const runs = this.runKeys.length;
+    if (runs === 0 || parent !== this.runKeys[runs - 1]) {
       this.runKeys.push(parent);
+      this.runHashes.push(parentHash);
+      this.runParents.push(parentNode);
       this.runStarts.push(this.children.length);
     }
     this.children.push(node.index);
@@ -191,7 +234,9 @@ export class ResourceNodes {
   linkContainers(): void {
     const { children, runKeys, runStarts, graph } = this;
     for (let r = 0; r < runKeys.length; r++) {
-      const parent = graph.indexOfId(runKeys[r]);
+      const known = this.runParents[r];
+      const hash = this.runHashes[r];
+      const parent = known !== -1 ? known : hash !== -1 ? graph.indexOfPlainId(runKeys[r], hash) : graph.indexOfId(runKeys[r]);
       if (parent === undefined) continue;
       const end = r + 1 < runStarts.length ? runStarts[r + 1] : children.length;
       for (let i = runStarts[r]; i < end; i++) graph.addEdge(parent, children[i], 'contains', undefined, true);

@@ -79,6 +79,101 @@ export function plainIdHash(id: string): number {
   return finish(even, odd);
 }
 
+/** A prefix of an id and the state of `plainIdHash` after it (see `PrefixHasher`). */
+export class HashedPrefix {
+  /** The prefix (a slice of the id it was read from, in that id's case). */
+  prefix = '';
+  /** `plainIdHash(prefix)` (-1: the prefix is not a plain id). */
+  prefixHash = -1;
+  /** The caller's note on the prefix (-1 when a new prefix is read into this one). */
+  memo = -1;
+  even = SEED_EVEN;
+  odd = SEED_ODD;
+  bits = 0;
+  /** No id starting with the prefix is plain (it starts at or below the space, or has an empty segment). */
+  broken = true;
+
+  read(id: string, n: number): void {
+    this.prefix = id.slice(0, n);
+    this.memo = -1;
+    // Read off the id itself (the prefix is a slice of it, slower to read).
+    let even = SEED_EVEN;
+    let odd = SEED_ODD;
+    let bits = 0;
+    let i = 0;
+    for (; i + 1 < n; i += 2) {
+      const c = id.charCodeAt(i);
+      const d = id.charCodeAt(i + 1);
+      bits |= c | d;
+      even = Math.imul(even ^ folded(c), FNV_PRIME);
+      odd = Math.imul(odd ^ folded(d), FNV_PRIME);
+    }
+    if (i < n) {
+      const c = id.charCodeAt(i);
+      bits |= c;
+      even = Math.imul(even ^ folded(c), FNV_PRIME);
+    }
+    this.even = even;
+    this.odd = odd;
+    this.bits = bits;
+    const empty = id.indexOf('//');
+    this.broken = n < 1 || id.charCodeAt(0) <= 32 || (empty !== -1 && empty <= n - 2);
+    const last = id.charCodeAt(n - 1);
+    this.prefixHash = this.broken || n < 2 || bits >= 128 || last <= 32 || last === 47 ? -1 : finish(even, odd);
+  }
+}
+
+/**
+ * `plainIdHash` for ids that come in runs sharing a prefix (the resources of one resource group, the children of one
+ * resource, in estate order): `hash(id, n)` reads the first n code units only when they differ from the prefixes of
+ * the ids before. FNV-1a reads left to right, so the lanes' state after a prefix is kept and each id sharing it hashes
+ * only what follows. The last two prefixes are kept: estates interleave a resource group's resources with the
+ * children of one of them.
+ */
+export class PrefixHasher {
+  /** The prefix of the last id hashed. */
+  current = new HashedPrefix();
+  private previous = new HashedPrefix();
+
+  /** `plainIdHash(id)`, where `n` (0 < n ≤ id.length) is the length of the prefix id shares with ids of its run. */
+  hash(id: string, n: number): number {
+    let state = this.current;
+    if (state.prefix.length !== n || !id.startsWith(state.prefix)) {
+      state = this.previous;
+      this.previous = this.current;
+      this.current = state;
+      if (state.prefix.length !== n || !id.startsWith(state.prefix)) state.read(id, n);
+    }
+    const length = id.length;
+    const last = id.charCodeAt(length - 1);
+    if (state.broken || last <= 32 || last === 47) return -1;
+    let even = state.even;
+    let odd = state.odd;
+    let bits = state.bits;
+    let i = n;
+    if ((i & 1) === 1 && i < length) {
+      const c = id.charCodeAt(i++);
+      bits |= c;
+      odd = Math.imul(odd ^ folded(c), FNV_PRIME);
+    }
+    for (; i + 1 < length; i += 2) {
+      const c = id.charCodeAt(i);
+      const d = id.charCodeAt(i + 1);
+      bits |= c | d;
+      even = Math.imul(even ^ folded(c), FNV_PRIME);
+      odd = Math.imul(odd ^ folded(d), FNV_PRIME);
+    }
+    if (i < length) {
+      const c = id.charCodeAt(i);
+      bits |= c;
+      even = Math.imul(even ^ folded(c), FNV_PRIME);
+    }
+    // An empty segment after the prefix, or where it meets the rest.
+    if (bits >= 128 || id.includes('//', n - 1)) return -1;
+    return finish(even, odd);
+  }
+}
+
 /**
  * Whether `a` and `b` are equal with ASCII capitals folded to lower case (compared from the end, where ids mostly
  * differ): for a plain id and a canonical key, or two plain ids, whether they have the same canonical key. Two

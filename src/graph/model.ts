@@ -297,6 +297,12 @@ export class SecurityGraph implements KeyedNodes {
     return i === -1 ? undefined : i;
   }
 
+  /** `indexOfId` of a plain id whose `plainIdHash` is `hash`. */
+  indexOfPlainId(id: string, hash: number): number | undefined {
+    const i = this.byKey.getPlainId(id, hash);
+    return i === -1 ? undefined : i;
+  }
+
   /** The number of the node with this canonical key. */
   indexOf(key: string): number | undefined {
     const i = this.byKey.get(key);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalKey, type ArgRow } from '../../src/core/index.js';
 import { SecurityGraph, buildGraph, type EdgeKind } from '../../src/graph/index.js';
-import { KeyTable, equalFolded, keyHash, plainIdHash, type KeyedNodes } from '../../src/graph/key-table.js';
+import { KeyTable, PrefixHasher, equalFolded, keyHash, plainIdHash, type KeyedNodes } from '../../src/graph/key-table.js';
 
 /** Nodes whose keys are the strings of a list (node n: `keys[n]`). */
 const keyed = (keys: string[]): KeyedNodes => ({
@@ -144,6 +144,52 @@ describe('plain ids', () => {
   });
 });
 
+describe('hashing ids past a shared prefix', () => {
+  it('gives plainIdHash of every id, at any prefix length, in runs and out of them', () => {
+    // Ids that are plain and ids that are not: an empty segment in the prefix, where prefix and rest meet, or in the
+    // rest; a character past ASCII on either side; a trailing slash; a leading space; odd and even lengths.
+    const ids = [
+      '/subscriptions/S1/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/VM1',
+      '/subscriptions/S1/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/vm22',
+      '/subscriptions/S1/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/VM1/',
+      '/subscriptions/S1/resourceGroups/RG//providers/Microsoft.Compute/virtualMachines/VM1',
+      '/subscriptions/S1//resourceGroups/RG/providers/x/y/z',
+      '/subscriptions/S1/resourceGroups/RG/providers/x/y/z//w',
+      '/subscriptions/S1/resourceGroups/RGÄ/providers/x/y/z',
+      '/subscriptions/S1/resourceGroups/RG/providers/x/y/zÄ',
+      ' /subscriptions/S1/resourceGroups/RG/providers/x/y/z',
+      '/subscriptions/S1/resourceGroups/RG /providers/x/y/z',
+    ];
+    const hasher = new PrefixHasher();
+    const wrong: string[] = [];
+    for (const id of ids) {
+      for (let n = 1; n <= id.length; n++) {
+        // The same id twice in a row (the second reuses the prefix), then each of its siblings at that length.
+        for (const sibling of [id, id, ...ids.filter((o) => o !== id && o.startsWith(id.slice(0, n)))]) {
+          if (hasher.hash(sibling, n) !== plainIdHash(sibling)) wrong.push(`${sibling} @${n}`);
+          if (hasher.current.prefix !== sibling.slice(0, n)) wrong.push(`prefix of ${sibling} @${n}`);
+          if (hasher.current.prefixHash !== plainIdHash(sibling.slice(0, n))) wrong.push(`prefix hash of ${sibling} @${n}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('keeps the last two prefixes apart when ids alternate between them', () => {
+    const a = '/subscriptions/S1/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/VM1';
+    const b = `${a}/extensions/Ext1`;
+    const c = '/subscriptions/S1/resourceGroups/RG2/providers/Microsoft.Web/sites/App';
+    const hasher = new PrefixHasher();
+    const prefixOf = (id: string) => (id === b ? a.length : id.indexOf('/providers/'));
+    const wrong: string[] = [];
+    // a and b alternate (their prefixes differ, both kept); c evicts the older one; then back to a and b.
+    for (const id of [a, b, a, b, b, a, c, a, b, c, c, b]) {
+      if (hasher.hash(id, prefixOf(id)) !== plainIdHash(id) || hasher.current.prefix !== id.slice(0, prefixOf(id))) wrong.push(id);
+    }
+    expect(wrong).toEqual([]);
+  });
+});
+
 describe('nodes added by id', () => {
   it('have the canonical key of their id, made when read', () => {
     const g = new SecurityGraph();
@@ -200,6 +246,9 @@ describe('contains edges read off ids', () => {
       row('/subscriptions/s1/resourceGroups/RG/providers/Microsoft.Web/sites/caf\u00e9', 'Microsoft.Web/sites'),
       // An extension resource whose own '/providers/' is written in another case: the last one counts.
       row('/subscriptions/s1/resourceGroups/RG/providers/Microsoft.Sql/servers/sql1/Providers/Microsoft.Insights/diagnosticSettings/d1', 'Microsoft.Insights/diagnosticSettings'),
+      // '/PROVIDERS/' in capitals, and a segment that only starts like it.
+      row('/subscriptions/s1/resourceGroups/RG/PROVIDERS/Microsoft.Sql/servers/sql4', 'Microsoft.Sql/servers'),
+      row('/subscriptions/s1/resourceGroups/RG/PROVIDERS/Microsoft.Sql/servers/sql4/databases/providersX', 'Microsoft.Sql/servers/databases'),
     ];
     const g = buildGraph({ rows }).graph;
     const rg = '/subscriptions/s1/resourcegroups/rg';
@@ -211,7 +260,9 @@ describe('contains edges read off ids', () => {
     expect(parentOf(g, `${sql}/sql3/databases/db2`)).toBe(`${sql}/sql3`);
     expect(parentOf(g, `${rg}/providers/microsoft.web/sites/caf\u00e9`)).toBe(rg);
     expect(parentOf(g, `${sql}/sql1/providers/microsoft.insights/diagnosticsettings/d1`)).toBe(`${sql}/sql1`);
-    expect(g.edgeCounts().contains).toBe(7);
+    expect(parentOf(g, `${sql}/sql4`)).toBe(rg);
+    expect(parentOf(g, `${sql}/sql4/databases/providersx`)).toBe(`${sql}/sql4`);
+    expect(g.edgeCounts().contains).toBe(9);
   });
 });
 
