@@ -277,7 +277,7 @@ class Explorer {
         sources: {
           estimate: () => {
             let n = 0;
-            for (const v of indexesOfType(this.graph, 'Vulnerability')) n += 1 + this.graph.inDegree(v);
+            for (const v of indexesOfType(this.graph, 'Vulnerability')) n += 1 + cols.inStart[v + 1] - cols.inStart[v];
             return n;
           },
           add: (mask, into) => {
@@ -736,7 +736,7 @@ class Explorer {
         continue;
       }
       let estimate = far.length;
-      for (const n of far) estimate += k.out ? g.inDegree(n) : g.outDegree(n);
+      for (const n of far) estimate += k.out ? inStart[n + 1] - inStart[n] : outStart[n + 1] - outStart[n];
       const kind = KIND_INDEX[k.edge];
       consider(estimate, () => {
         const set = new Set<number>();

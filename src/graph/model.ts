@@ -171,22 +171,23 @@ const NONE: ReadonlyArray<number> = Object.freeze([]);
 export const KIND_INDEX: Readonly<Record<string, number>> = Object.fromEntries(EDGE_KINDS.map((k, i) => [k, i]));
 /** Out-degree above which duplicate checks use a set instead of scanning the node's edges. */
 const HUB_DEGREE = 16;
+/** Edge kinds fit in four bits: an edge's target and kind share one field (`to * KINDS + kind`). */
+const KIND_BITS = 4;
+const KINDS = 1 << KIND_BITS;
+if (EDGE_KINDS.length > KINDS) throw new Error(`graph model: ${EDGE_KINDS.length} edge kinds do not fit in ${KIND_BITS} bits`);
 
 /** Fields of an edge's record in `edgeRecords`. */
 const FROM = 0;
-const TO = 1;
-const KIND = 2;
-const NEXT_OUT = 3;
-const NEXT_IN = 4;
-const EDGE_FIELDS = 5;
-/** Fields of a node's record in `nodeRecords`: its first and last edge out and in (-1: none), and its degrees. */
+const TO_KIND = 1;
+const NEXT_OUT = 2;
+const NEXT_IN = 3;
+const EDGE_FIELDS = 4;
+/** Fields of a node's record in `nodeRecords`: its first and last edge out and in (-1: none). */
 const FIRST_OUT = 0;
 const LAST_OUT = 1;
 const FIRST_IN = 2;
 const LAST_IN = 3;
-const OUT_DEGREE = 4;
-const IN_DEGREE = 5;
-const NODE_FIELDS = 6;
+const NODE_FIELDS = 4;
 
 /**
  * Nodes are objects; edges and adjacency are records of small integers in two flat arrays (a million edge objects
@@ -202,7 +203,7 @@ export class SecurityGraph implements KeyedNodes {
   readonly nodes: GraphNode[] = [];
   private readonly byKey: KeyTable;
   private readonly byType = new Map<EntityType, number[]>();
-  /** Per hub node: `to * 16 + kind` → edge number of its checked edges, for duplicate checks. */
+  /** Per hub node: `to * KINDS + kind` → edge number of its checked edges, for duplicate checks. */
   private readonly hubEdges = new Map<number, Map<number, number>>();
   /** Nodes by insight id, in the order the insight was first added to them. */
   private readonly byInsight = new Map<string, number[]>();
@@ -262,9 +263,7 @@ export class SecurityGraph implements KeyedNodes {
       records[r + LAST_OUT] = -1;
       records[r + FIRST_IN] = -1;
       records[r + LAST_IN] = -1;
-      records[r + OUT_DEGREE] = 0;
-      records[r + IN_DEGREE] = 0;
-    } else records.push(-1, -1, -1, -1, 0, 0);
+    } else records.push(-1, -1, -1, -1);
     let list = this.byType.get(input.type);
     if (list === undefined) this.byType.set(input.type, (list = []));
     list.push(index);
@@ -329,29 +328,34 @@ export class SecurityGraph implements KeyedNodes {
   addEdge(from: GraphNode | number, to: GraphNode | number, kind: EdgeKind, properties?: Record<string, unknown>, unique = false): number {
     const f = typeof from === 'number' ? from : from.index;
     const t = typeof to === 'number' ? to : to.index;
-    const k = KIND_INDEX[kind];
+    const toKind = t * KINDS + KIND_INDEX[kind];
     const edges = this.edgeRecords;
     const nodes = this.nodeRecords;
     const source = f * NODE_FIELDS;
     const target = t * NODE_FIELDS;
+    let hub: Map<number, number> | undefined;
+    let becomesHub = false;
     if (!unique) {
-      if (nodes[source + OUT_DEGREE] <= HUB_DEGREE) {
-        const found = this.findEdge(f, kind, t);
-        if (found !== -1) return found;
-      } else {
-        const hit = this.hubEdges.get(f)!.get(t * 16 + k);
+      hub = this.hubEdges.get(f);
+      if (hub !== undefined) {
+        const hit = hub.get(toKind);
         if (hit !== undefined) return hit;
+      } else {
+        let degree = 0;
+        for (let x = nodes[source + FIRST_OUT]; x !== -1; x = edges[x * EDGE_FIELDS + NEXT_OUT], degree++) {
+          if (edges[x * EDGE_FIELDS + TO_KIND] === toKind) return x;
+        }
+        becomesHub = degree >= HUB_DEGREE;
       }
     }
     const e = this.edgeProps.length;
     const r = e * EDGE_FIELDS;
     if (r < edges.length) {
       edges[r + FROM] = f;
-      edges[r + TO] = t;
-      edges[r + KIND] = k;
+      edges[r + TO_KIND] = toKind;
       edges[r + NEXT_OUT] = -1;
       edges[r + NEXT_IN] = -1;
-    } else edges.push(f, t, k, -1, -1);
+    } else edges.push(f, toKind, -1, -1);
     this.edgeProps.push(properties);
     if (nodes[source + LAST_OUT] === -1) nodes[source + FIRST_OUT] = e;
     else edges[nodes[source + LAST_OUT] * EDGE_FIELDS + NEXT_OUT] = e;
@@ -359,24 +363,25 @@ export class SecurityGraph implements KeyedNodes {
     if (nodes[target + LAST_IN] === -1) nodes[target + FIRST_IN] = e;
     else edges[nodes[target + LAST_IN] * EDGE_FIELDS + NEXT_IN] = e;
     nodes[target + LAST_IN] = e;
-    nodes[target + IN_DEGREE]++;
-    const degree = ++nodes[source + OUT_DEGREE];
-    // Hubs keep a set of their checked edges (edges added with `unique` are never checked against: callers add
-    // those kinds only that way).
-    if (degree === HUB_DEGREE + 1) {
+    // A node past HUB_DEGREE edges keeps a set of them for duplicate checks (edges added with \`unique\` are never
+    // checked against once it has one: callers add those kinds only that way).
+    if (hub !== undefined) hub.set(toKind, e);
+    else if (becomesHub) {
       const set = new Map<number, number>();
-      for (let x = nodes[source + FIRST_OUT]; x !== -1; x = edges[x * EDGE_FIELDS + NEXT_OUT]) set.set(edges[x * EDGE_FIELDS + TO] * 16 + edges[x * EDGE_FIELDS + KIND], x);
+      for (let x = nodes[source + FIRST_OUT]; x !== -1; x = edges[x * EDGE_FIELDS + NEXT_OUT]) {
+        if (!set.has(edges[x * EDGE_FIELDS + TO_KIND])) set.set(edges[x * EDGE_FIELDS + TO_KIND], x);
+      }
       this.hubEdges.set(f, set);
-    } else if (!unique && degree > HUB_DEGREE + 1) this.hubEdges.get(f)!.set(t * 16 + k, e);
+    }
     return e;
   }
 
   /** The first edge of `kind` from node `from` to node `to` (walking `from`'s edges out), or -1. */
   findEdge(from: number, kind: EdgeKind, to: number): number {
     const edges = this.edgeRecords;
-    const k = KIND_INDEX[kind];
+    const toKind = to * KINDS + KIND_INDEX[kind];
     for (let e = this.nodeRecords[from * NODE_FIELDS + FIRST_OUT]; e !== -1; e = edges[e * EDGE_FIELDS + NEXT_OUT]) {
-      if (edges[e * EDGE_FIELDS + TO] === to && edges[e * EDGE_FIELDS + KIND] === k) return e;
+      if (edges[e * EDGE_FIELDS + TO_KIND] === toKind) return e;
     }
     return -1;
   }
@@ -386,16 +391,16 @@ export class SecurityGraph implements KeyedNodes {
   }
 
   edgeTo(e: number): number {
-    return this.edgeRecords[e * EDGE_FIELDS + TO];
+    return this.edgeRecords[e * EDGE_FIELDS + TO_KIND] >> KIND_BITS;
   }
 
   edgeKind(e: number): EdgeKind {
-    return EDGE_KINDS[this.edgeRecords[e * EDGE_FIELDS + KIND]];
+    return EDGE_KINDS[this.edgeRecords[e * EDGE_FIELDS + TO_KIND] & (KINDS - 1)];
   }
 
   /** The kind's position in `EDGE_KINDS` (`KIND_INDEX[kind]`). */
   edgeKindIndex(e: number): number {
-    return this.edgeRecords[e * EDGE_FIELDS + KIND];
+    return this.edgeRecords[e * EDGE_FIELDS + TO_KIND] & (KINDS - 1);
   }
 
   edgeProperties(e: number): Record<string, unknown> | undefined {
@@ -407,7 +412,8 @@ export class SecurityGraph implements KeyedNodes {
     if (!(e >= 0 && e < this.edgeProps.length)) throw new RangeError(`no edge ${e}`);
     const r = e * EDGE_FIELDS;
     const edges = this.edgeRecords;
-    return { index: e, from: edges[r + FROM], to: edges[r + TO], kind: EDGE_KINDS[edges[r + KIND]], properties: this.edgeProps[e] };
+    const toKind = edges[r + TO_KIND];
+    return { index: e, from: edges[r + FROM], to: toKind >> KIND_BITS, kind: EDGE_KINDS[toKind & (KINDS - 1)], properties: this.edgeProps[e] };
   }
 
   /** The first edge leaving node n, or -1. */
@@ -430,12 +436,18 @@ export class SecurityGraph implements KeyedNodes {
     return this.edgeRecords[e * EDGE_FIELDS + NEXT_IN];
   }
 
+  /** How many edges leave node n (counted along its list: `columns` has degrees at hand). */
   outDegree(n: number): number {
-    return this.nodeRecords[n * NODE_FIELDS + OUT_DEGREE];
+    let degree = 0;
+    for (let e = this.firstOut(n); e !== -1; e = this.nextOut(e)) degree++;
+    return degree;
   }
 
+  /** How many edges enter node n (counted along its list: `columns` has degrees at hand). */
   inDegree(n: number): number {
-    return this.nodeRecords[n * NODE_FIELDS + IN_DEGREE];
+    let degree = 0;
+    for (let e = this.firstIn(n); e !== -1; e = this.nextIn(e)) degree++;
+    return degree;
   }
 
   /** Numbers of the edges leaving node n, in the order they were added (a new array). */
