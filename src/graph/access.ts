@@ -232,6 +232,9 @@ export function reachableTargets(
   const out: Array<{ target: GraphNode; access: Access }> = [];
   const counts = new Map<string, number>();
   let capped = 0;
+  // Candidates come in runs of siblings (the walk is depth first): the granted scope above the last one's parent.
+  let lastParent = -1;
+  let lastFrom: ReturnType<typeof inheritedAt> | undefined;
   for (const root of roots) {
     const candidates = under.under(root);
     for (let i = 0; i < candidates.length; i++) {
@@ -240,9 +243,17 @@ export function reachableTargets(
       const node = graph.nodes[n];
       const count = counts.get(node.type) ?? 0;
       if (count >= perType) continue;
-      let scope = n;
-      while (!grants.has(scope)) scope = parent[scope];
-      const from = inheritedAt(scope);
+      let from: ReturnType<typeof inheritedAt>;
+      if (grants.has(n)) from = inheritedAt(n);
+      else if (parent[n] === lastParent && lastFrom !== undefined) from = lastFrom;
+      else {
+        // Below a granted root, so a granted scope is met on the way up.
+        let scope = parent[n];
+        while (!grants.has(scope)) scope = parent[scope];
+        from = inheritedAt(scope);
+        lastParent = parent[n];
+        lastFrom = from;
+      }
       const level = levelFor(node, from.caps, objectId);
       if (level === undefined || !atLeast(level, wanted)) continue;
       out.push({ target: node, access: { level, capabilities: from.sorted, via: from.via } });
