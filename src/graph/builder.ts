@@ -66,8 +66,8 @@ export function buildGraph(input: GraphInput): GraphBuild {
   };
 
   const resources = new ResourceNodes(graph, rows);
-  // Rows come in runs of one type (one file per table, generators and exports group by type): the run's lower-case
-  // type is reused while the type is equal to the row before's.
+  // The lower-case type is reused while the type is the row before's (exports grouped by type come in long runs;
+  // estates grouped by workload interleave types, and lowerCaseType's cache answers those).
   let runType: string | undefined;
   let runTypeKey = '';
   for (let i = 0; i < all.length; i++) {
