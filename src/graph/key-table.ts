@@ -49,6 +49,40 @@ function folded(c: number): number {
 }
 
 /**
+ * The two lanes of a folded hash in progress, and every code unit read or'ed together (128 or more when one is past
+ * ASCII, checked once at the end). One shared scratch: `readLanes` continues it.
+ */
+const lanes = { even: SEED_EVEN, odd: SEED_ODD, bits: 0 };
+
+/** Continues `lanes` over the code units [from, to) of `id`, capitals folded, each in the lane of its position. */
+function readLanes(id: string, from: number, to: number): void {
+  let even = lanes.even;
+  let odd = lanes.odd;
+  let bits = lanes.bits;
+  let i = from;
+  if ((i & 1) === 1 && i < to) {
+    const c = id.charCodeAt(i++);
+    bits |= c;
+    odd = Math.imul(odd ^ folded(c), FNV_PRIME);
+  }
+  for (; i + 1 < to; i += 2) {
+    const c = id.charCodeAt(i);
+    const d = id.charCodeAt(i + 1);
+    bits |= c | d;
+    even = Math.imul(even ^ folded(c), FNV_PRIME);
+    odd = Math.imul(odd ^ folded(d), FNV_PRIME);
+  }
+  if (i < to) {
+    const c = id.charCodeAt(i);
+    bits |= c;
+    even = Math.imul(even ^ folded(c), FNV_PRIME);
+  }
+  lanes.even = even;
+  lanes.odd = odd;
+  lanes.bits = bits;
+}
+
+/**
  * `keyHash` of the canonical key of `id` (core's `canonicalKey`: trimmed, lower case, no empty segment, no trailing
  * slash), read off the id without making the key; -1 when the id is not plain. A plain id is ASCII, starts and ends
  * with a character above the space, and has no `//` and no trailing `/`: its canonical key is its ASCII lower case.
@@ -58,25 +92,12 @@ export function plainIdHash(id: string): number {
   if (length < 2 || id.charCodeAt(0) <= 32) return -1;
   const last = id.charCodeAt(length - 1);
   if (last <= 32 || last === 47) return -1;
-  let even = SEED_EVEN;
-  let odd = SEED_ODD;
-  // Every code unit or'ed together: 128 or more when one is past ASCII (checked once, after the loop).
-  let bits = 0;
-  let i = 0;
-  for (; i + 1 < length; i += 2) {
-    const c = id.charCodeAt(i);
-    const d = id.charCodeAt(i + 1);
-    bits |= c | d;
-    even = Math.imul(even ^ folded(c), FNV_PRIME);
-    odd = Math.imul(odd ^ folded(d), FNV_PRIME);
-  }
-  if (i < length) {
-    const c = id.charCodeAt(i);
-    bits |= c;
-    even = Math.imul(even ^ folded(c), FNV_PRIME);
-  }
-  if (bits >= 128 || id.includes('//')) return -1;
-  return finish(even, odd);
+  lanes.even = SEED_EVEN;
+  lanes.odd = SEED_ODD;
+  lanes.bits = 0;
+  readLanes(id, 0, length);
+  if (lanes.bits >= 128 || id.includes('//')) return -1;
+  return finish(lanes.even, lanes.odd);
 }
 
 /** A prefix of an id and the state of `plainIdHash` after it (see `PrefixHasher`). */
@@ -97,22 +118,11 @@ export class HashedPrefix {
     this.prefix = id.slice(0, n);
     this.memo = -1;
     // Read off the id itself (the prefix is a slice of it, slower to read).
-    let even = SEED_EVEN;
-    let odd = SEED_ODD;
-    let bits = 0;
-    let i = 0;
-    for (; i + 1 < n; i += 2) {
-      const c = id.charCodeAt(i);
-      const d = id.charCodeAt(i + 1);
-      bits |= c | d;
-      even = Math.imul(even ^ folded(c), FNV_PRIME);
-      odd = Math.imul(odd ^ folded(d), FNV_PRIME);
-    }
-    if (i < n) {
-      const c = id.charCodeAt(i);
-      bits |= c;
-      even = Math.imul(even ^ folded(c), FNV_PRIME);
-    }
+    lanes.even = SEED_EVEN;
+    lanes.odd = SEED_ODD;
+    lanes.bits = 0;
+    readLanes(id, 0, n);
+    const { even, odd, bits } = lanes;
     this.even = even;
     this.odd = odd;
     this.bits = bits;
@@ -147,30 +157,13 @@ export class PrefixHasher {
     const length = id.length;
     const last = id.charCodeAt(length - 1);
     if (state.broken || last <= 32 || last === 47) return -1;
-    let even = state.even;
-    let odd = state.odd;
-    let bits = state.bits;
-    let i = n;
-    if ((i & 1) === 1 && i < length) {
-      const c = id.charCodeAt(i++);
-      bits |= c;
-      odd = Math.imul(odd ^ folded(c), FNV_PRIME);
-    }
-    for (; i + 1 < length; i += 2) {
-      const c = id.charCodeAt(i);
-      const d = id.charCodeAt(i + 1);
-      bits |= c | d;
-      even = Math.imul(even ^ folded(c), FNV_PRIME);
-      odd = Math.imul(odd ^ folded(d), FNV_PRIME);
-    }
-    if (i < length) {
-      const c = id.charCodeAt(i);
-      bits |= c;
-      even = Math.imul(even ^ folded(c), FNV_PRIME);
-    }
+    lanes.even = state.even;
+    lanes.odd = state.odd;
+    lanes.bits = state.bits;
+    readLanes(id, n, length);
     // An empty segment after the prefix, or where it meets the rest.
-    if (bits >= 128 || id.includes('//', n - 1)) return -1;
-    return finish(even, odd);
+    if (lanes.bits >= 128 || id.includes('//', n - 1)) return -1;
+    return finish(lanes.even, lanes.odd);
   }
 }
 
