@@ -51,7 +51,7 @@ const input: NodeInput = { id: '', type: 'AzureResource', name: '' };
 
 /**
  * The node of an entity row (its key, the canonical form of its id, is made by the graph when it needs it).
- * `idHash`: `plainIdHash(row.id)`, when the caller has it.
+ * `idHash`: `plainIdHash(row.id)`, and `entityType`: the row's entity type, when the caller has them.
  */
 export function resourceNode(graph: SecurityGraph, row: ArgRow, typeKey = row.type.toLowerCase(), idHash?: number, entityType?: EntityType): GraphNode {
   const props = asRecord(row.properties) ?? EMPTY_PROPS;
@@ -120,10 +120,6 @@ function containerLength(id: string, resourceGroup: boolean): number {
   return 0;
 }
 
-/**
- * Adds entity rows as nodes (`add`), then the `contains` edges between the nodes that exist (`linkContainers`,
- * once every row is in: a parent may come after its children).
- */
 /** What `ResourceNodes` needs of a type, worked out once per type (estates interleave rows of many types). */
 interface TypeFacts {
   entity: boolean;
@@ -146,6 +142,10 @@ function typeFacts(typeKey: string): TypeFacts {
 /** `HashedPrefix.memo` of a prefix whose node was looked for and is not (yet) in the graph. */
 const NOT_FOUND = -2;
 
+/**
+ * Adds entity rows as nodes (`add`), then the `contains` edges between the nodes that exist (`linkContainers`,
+ * once every row is in: a parent may come after its children).
+ */
 export class ResourceNodes {
   private readonly children: number[] = [];
   /** Parent ids in runs (keys, or prefixes of plain ids): siblings usually come together, so a run's id is kept once. */
